@@ -1,0 +1,215 @@
+"""The Textual app: layout, bindings, and wiring store updates to the panes.
+
+Data flows one way: the poller records readings in the store and marks their pane dirty; a
+one-second UI tick asks the rules for an assessment and hands each pane what it must show.
+Panes skip redraws when their content did not change, so an idle console writes little to the
+terminal. With `live=False` (tests, snapshots) nothing polls or ticks on its own: the test
+calls `sweep()` and `refresh_panes()` itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.events import Resize
+from textual.widgets import Footer
+
+from console.clock import Clock
+from console.config import Config
+from console.durations import format_duration
+from console.poller import Poller
+from console.readings import (
+    ContainersReading,
+    HostReading,
+    PoolReading,
+    PostgresReading,
+    Reading,
+    RedisReading,
+    SmokeReading,
+    TrafficReading,
+)
+from console.rules import Assessment, Level, assess
+from console.sources import Source
+from console.store import Store
+from console.timeline import countdown, wall
+from widgets.alerts import AlertStrip
+from widgets.clock import CountdownPane
+from widgets.containers import ContainersPane
+from widgets.header import StatusBar
+from widgets.pane import MetricsPane
+from widgets.panes import host_rows, pool_rows, postgres_rows, redis_rows, smoke_rows, traffic_rows
+
+# pane id -> (title, reading type, rows function); the containers pane is its own widget.
+METRIC_PANES = {
+    "traffic": ("Traffic", TrafficReading, traffic_rows),
+    "smoke": ("Smoke checks", SmokeReading, smoke_rows),
+    "pgbouncer": ("DB pool (PgBouncer)", PoolReading, pool_rows),
+    "postgres": ("PostgreSQL", PostgresReading, postgres_rows),
+    "redis": ("Redis", RedisReading, redis_rows),
+    "host": ("Host", HostReading, host_rows),
+}
+
+COMPACT_BELOW = 120  # columns
+WALL_FROM = (200, 50)  # columns, rows
+
+
+def stale_after(config: Config) -> dict[str, float]:
+    """A value is stale when its source missed about three polls (wall seconds)."""
+    poll = config.poll
+    names = ("containers", "pgbouncer", "postgres", "redis", "host", "traffic", "smoke")
+    return {
+        n: max(
+            3 * poll.for_source(n).interval,
+            poll.for_source(n).interval + poll.for_source(n).timeout,
+        )
+        for n in names
+    }
+
+
+class LaunchConsole(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "launch-console"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("r", "refresh_now", "Poll now", show=False),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        sources: Sequence[Source],
+        clock: Clock,
+        *,
+        mode: str = "LIVE",
+        detail: str = "",
+        read_only: bool = False,
+        live: bool = True,
+        tick: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.clock = clock
+        self.mode = mode
+        self.detail = detail
+        self.read_only = read_only
+        self.live = live
+        self.tick = tick
+        self.store = Store(clock, config.poll.history, stale_after(config))
+        self.poller = Poller(sources, self.store, clock, config.poll)
+        self.assessment = Assessment()
+
+    # --- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(self.config.launch.name, self.mode, self.detail, self.read_only)
+        with Horizontal(id="top"):
+            yield CountdownPane("Countdown", id="countdown")
+            yield AlertStrip(id="alerts")
+        with VerticalScroll(id="body-scroll"), Grid(id="body"):
+            yield ContainersPane("Containers", id="containers")
+            for pane_id, (title, _, _) in METRIC_PANES.items():
+                yield MetricsPane(title, id=pane_id)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._apply_size(self.size.width, self.size.height)
+        self.refresh_panes()
+        if self.live:
+            self.poller.on_reading = self._on_reading
+            self.poller.start()
+            self.set_interval(self.tick, self.refresh_panes)
+            self._watch_terminal_loss()
+
+    def on_resize(self, event: Resize) -> None:
+        self._apply_size(event.size.width, event.size.height)
+
+    def _apply_size(self, width: int, height: int) -> None:
+        self.screen.set_class(width < COMPACT_BELOW, "compact")
+        self.screen.set_class(width >= WALL_FROM[0] and height >= WALL_FROM[1], "wall")
+
+    # --- terminal loss ------------------------------------------------------------------------
+
+    def _watch_terminal_loss(self) -> None:
+        """SIGHUP (closed SSH, closed terminal) ends the console instead of leaving it spinning."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._lost_terminal)
+
+    def _lost_terminal(self) -> None:
+        self.exit(return_code=129)
+
+    async def on_unmount(self) -> None:
+        await self.poller.stop()
+
+    # --- data to panes ------------------------------------------------------------------------
+
+    def _on_reading(self, reading: Reading) -> None:
+        # Readings arrive on the app's own event loop; the tick redraws. A pane of a source that
+        # just answered is redrawn at once so a fresh value never waits a whole tick.
+        self._refresh_source(reading.source)
+
+    async def sweep(self) -> None:
+        """Poll every source once and redraw: for tests and the 'poll now' key."""
+        await self.poller.sweep()
+        self.refresh_panes()
+
+    async def action_refresh_now(self) -> None:
+        await self.sweep()
+
+    def refresh_panes(self) -> None:
+        now = self.clock.now()
+        self.assessment = assess(self.store, self.config, now)
+        self.query_one(CountdownPane).show_countdown(
+            countdown(self.config, now), wall(now, self.config.launch.zone)
+        )
+        self.query_one(AlertStrip).show_alerts(self.assessment.alerts)
+        for source in ("containers", *METRIC_PANES):
+            self._show_source(source, now)
+
+    def _refresh_source(self, source: str) -> None:
+        now = self.clock.now()
+        self.assessment = assess(self.store, self.config, now)
+        self._show_source(source, now)
+        self.query_one(AlertStrip).show_alerts(self.assessment.alerts)
+
+    def _subtitle(self, source: str) -> tuple[str, bool]:
+        """The border's subtitle (error or staleness with the age) and whether values are old."""
+        latest = self.store.latest(source)
+        age = self.store.age(source)
+        if latest is None:
+            return "waiting…", True
+        if latest.error:
+            since = f" · last good {format_duration(age)} ago" if age is not None else ""
+            return f"{latest.error}{since}", True
+        if self.store.is_stale(source):
+            return f"STALE {format_duration(age or 0)}", True
+        return "", False
+
+    def _show_source(self, source: str, now: float) -> None:
+        findings = self.assessment.panes.get(source, [])
+        level = self.assessment.pane_level(source)
+        subtitle, old = self._subtitle(source)
+        good = self.store.good(source)
+        if source == "containers":
+            pane = self.query_one("#containers", ContainersPane)
+            if isinstance(good, ContainersReading):
+                pane.show_containers(good, findings, now, level, subtitle, dim=old)
+            else:
+                pane.show(("empty", subtitle), level, lambda: "no data yet", subtitle)
+            return
+        _, reading_type, rows_for = METRIC_PANES[source]
+        metrics = self.query_one(f"#{source}", MetricsPane)
+        if isinstance(good, reading_type):
+            metrics.show_rows(rows_for(good, findings), level, subtitle, dim=old)
+        else:
+            metrics.show_rows(
+                [("", "no data yet", None)], level if level else Level.UNKNOWN, subtitle
+            )

@@ -1,0 +1,333 @@
+"""The console's configuration: TOML files validated by pydantic, with ${ENV_VAR} secrets.
+
+Every key but `[launch] at` defaults to the runbook's value, so a config that only names the
+launch instant works. Unknown keys are errors. `load_config` raises `ConfigError` whose message
+names the file, the key and what was expected; it never lets a traceback reach the user.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from console.durations import parse_duration
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message is meant for the operator as is."""
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- [launch] ---------------------------------------------------------------------------------
+
+
+class Launch(Model):
+    at: datetime
+    # The zone the clock shows beside UTC. The runbook writes "09:00 EST (14:00 UTC)", but New
+    # York is on EDT (UTC-4) in April: at 14:00 UTC its wall clocks read 10:00 EDT.
+    zone: str = "America/New_York"
+    name: str = "BuyWhere US launch"
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("needs a zone: write it as an ISO instant like 2026-04-23T14:00:00Z")
+        return value.astimezone(UTC)
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like America/New_York)"
+            ) from None
+        return value
+
+    @property
+    def epoch(self) -> float:
+        return self.at.timestamp()
+
+
+# --- the systems ------------------------------------------------------------------------------
+
+
+class Docker(Model):
+    # Empty: DOCKER_HOST or the local socket, as the docker CLI does.
+    url: str = ""
+    compose_project: str = "api"
+    services: list[str] = Field(
+        default_factory=lambda: [
+            "api-api-1",
+            "api-mcp-1",
+            "buywhere-api-db-1",
+            "api-pgbouncer-1",
+            "api-redis-1",
+        ]
+    )
+    api: str = "api-api-1"
+    scraper: str = "scraper-worker-fixed"
+    timeout: Duration = 5.0
+
+
+class PgBouncer(Model):
+    admin_dsn: SecretStr = SecretStr("postgresql://pgbouncer@127.0.0.1:6432/pgbouncer")
+
+
+class Postgres(Model):
+    dsn: SecretStr = SecretStr("postgresql://buywhere@127.0.0.1:5432/catalog")
+    expected_migration: str = "036_add_bulk_ingestion_jobs"
+    min_products: int = 1_300_000
+
+
+class Redis(Model):
+    url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+
+
+class Api(Model):
+    base_url: str = "https://api.buywhere.ai"
+    ca_file: str = ""
+    affiliate_sku: str = "B09G9HDHJT"
+    affiliate_tag: str = "buywhere-20"
+
+
+class Host(Model):
+    disk_path: str = "/"
+    workspace: str = "/home/paperclip/.rex/workspace"
+    backups: str = "/home/paperclip/.rex/workspace/backups"
+
+
+# --- thresholds -------------------------------------------------------------------------------
+
+
+class Band(Model):
+    """A metric's warning and critical limits; a value strictly above a limit reaches it."""
+
+    warn: float
+    crit: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        if self.crit < self.warn:
+            raise ValueError(f"crit ({self.crit}) must not be below warn ({self.warn})")
+        return self
+
+
+class Thresholds(Model):
+    # Section 3.4 "Alert thresholds", percentages as percent, latencies in seconds.
+    api_cpu: Band = Band(warn=60, crit=85)
+    pool_usage: Band = Band(warn=70, crit=90)
+    redis_memory: Band = Band(warn=70, crit=85)
+    disk: Band = Band(warn=80, crit=90)
+    error_rate_5xx: Band = Band(warn=0.5, crit=1.0)
+    p99_latency: Band = Band(warn=1.0, crit=2.0)
+    # Section 1.1 "Swap < 70% used"; T+15 "API P50 latency < 200ms".
+    swap: Band = Band(warn=70, crit=90)
+    p50_latency: Band = Band(warn=0.2, crit=1.0)
+    # Section 1.1 / 4.4: "If disk > 85% ... trigger emergency cleanup".
+    disk_cleanup_at: float = 85.0
+    # Clients waiting for a server connection: any wait is a warning, a queue is critical.
+    pool_waiting: Band = Band(warn=0, crit=10)
+
+
+class Trigger(Model):
+    above: float
+    sustained: Duration
+
+
+class RollbackTriggers(Model):
+    # Section 4.1: "Error rate > 5% sustained > 10 minutes", "P99 latency > 5s sustained > 15
+    # minutes", "DB pool exhaustion (> 90%) with no quick fix" (we read "no quick fix" as 5 min).
+    error_rate_5xx: Trigger = Trigger(above=5.0, sustained=600)
+    p99_latency: Trigger = Trigger(above=5.0, sustained=900)
+    pool_usage: Trigger = Trigger(above=90.0, sustained=300)
+
+
+# --- the runbook's people and plan ------------------------------------------------------------
+
+
+class Milestone(Model):
+    id: str
+    at: Duration  # offset from launch, e.g. "-15m" or "+1h"
+    title: str
+    owner: str = ""
+
+
+class Role(Model):
+    role: str
+    agent: str
+    responsibility: str = ""
+
+
+DEFAULT_MILESTONES = [
+    Milestone(id="t-2h", at=-7200, title="Pre-launch checklist", owner="Bolt"),
+    Milestone(id="t-15m", at=-900, title="Final go/no-go", owner="Rex"),
+    Milestone(id="t-0", at=0, title="Launch", owner="Rex"),
+    Milestone(id="t+15m", at=900, title="Initial health check", owner="Atlas"),
+    Milestone(id="t+30m", at=1800, title="Affiliate tracking verification", owner="Link"),
+    Milestone(id="t+1h", at=3600, title="Stability check", owner="Bolt"),
+    Milestone(id="t+4h", at=14400, title="Business hours check-in", owner="Rex"),
+]
+
+
+# --- the loop ---------------------------------------------------------------------------------
+
+
+class SourcePoll(Model):
+    interval: Duration
+    timeout: Duration
+
+    @model_validator(mode="after")
+    def _positive(self) -> SourcePoll:
+        if self.interval <= 0 or self.timeout <= 0:
+            raise ValueError("interval and timeout must be above zero")
+        return self
+
+
+class Poll(Model):
+    containers: SourcePoll = SourcePoll(interval=2, timeout=5)
+    pgbouncer: SourcePoll = SourcePoll(interval=2, timeout=3)
+    postgres: SourcePoll = SourcePoll(interval=5, timeout=4)
+    redis: SourcePoll = SourcePoll(interval=2, timeout=2)
+    host: SourcePoll = SourcePoll(interval=5, timeout=3)
+    traffic: SourcePoll = SourcePoll(interval=2, timeout=4)
+    smoke: SourcePoll = SourcePoll(interval=15, timeout=8)
+    # How much history the store keeps per metric (charts show up to an hour).
+    history: Duration = 4500
+    # Failing sources back off up to this long between tries.
+    max_backoff: Duration = 30
+
+    def for_source(self, name: str) -> SourcePoll:
+        return getattr(self, name)
+
+
+class Config(Model):
+    launch: Launch
+    docker: Docker = Docker()
+    pgbouncer: PgBouncer = PgBouncer()
+    postgres: Postgres = Postgres()
+    redis: Redis = Redis()
+    api: Api = Api()
+    host: Host = Host()
+    thresholds: Thresholds = Thresholds()
+    rollback_triggers: RollbackTriggers = RollbackTriggers()
+    milestones: list[Milestone] = Field(default_factory=lambda: list(DEFAULT_MILESTONES))
+    roles: list[Role] = Field(default_factory=list)
+    poll: Poll = Poll()
+
+    # Where the file came from, for messages; not a key.
+    source_path: str = Field(default="", exclude=True)
+
+    @field_validator("milestones")
+    @classmethod
+    def _sorted_unique(cls, value: list[Milestone]) -> list[Milestone]:
+        ids = [m.id for m in value]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"milestone ids must be unique, repeated: {', '.join(dupes)}")
+        return sorted(value, key=lambda m: m.at)
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Keys whose values are secrets: never echoed back in an error.
+_SECRET_KEYS = {"admin_dsn", "dsn", "url", "webhook_url"}
+
+
+def _interpolate(node: Any, path: str, file: str) -> Any:
+    """Replace ${VAR} in every string with the environment's value; a missing one is an error."""
+    if isinstance(node, dict):
+        return {k: _interpolate(v, f"{path}.{k}" if path else k, file) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_interpolate(v, f"{path}[{i}]", file) for i, v in enumerate(node)]
+    if isinstance(node, str):
+
+        def sub(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in os.environ:
+                raise ConfigError(
+                    f"{file}: key '{path}': environment variable {name} is not set "
+                    f"(the file asks for ${{{name}}})"
+                )
+            return os.environ[name]
+
+        return _ENV.sub(sub, node)
+    return node
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = error["loc"]
+    key = _key(loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key '{key}'"
+    if kind == "missing":
+        return f"missing key '{key}'"
+    message = error["msg"].removeprefix("Value error, ")
+    leaf = next((p for p in reversed(loc) if isinstance(p, str)), "")
+    if leaf in _SECRET_KEYS or "input" not in error:
+        return f"key '{key}': {message}"
+    shown = repr(error["input"])
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"key '{key}': {message} (got {shown})"
+
+
+def parse_config(raw: dict[str, Any], file: str) -> Config:
+    """Validate an already-read TOML table; `file` names it in errors."""
+    data = _interpolate(raw, "", file)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{file}: {_describe(e)}" for e in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None
+    return config.model_copy(update={"source_path": file})
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: no such config file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{file}: is a directory, not a config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read: {exc}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    return parse_config(raw, file)

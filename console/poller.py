@@ -1,0 +1,111 @@
+"""The live loop: one asyncio task per source, each with its own cadence and a hard timeout.
+
+- A source's next poll starts only after its previous one ended (no overlap), one interval
+  after the previous one started (or at once if that poll took longer).
+- Every poll is bounded by `asyncio.wait_for`; a timeout or an exception becomes an error
+  reading, so a hung or broken system costs its own pane and nothing else.
+- A failing source backs off exponentially up to `max_backoff`, then recovers at its normal
+  cadence on the first good reading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from console.clock import Clock
+from console.config import Poll
+from console.readings import Reading
+from console.sources import Source
+from console.store import Store
+
+
+@dataclass(slots=True)
+class SourceState:
+    interval: float
+    timeout: float
+    failures: int = 0
+    polls: int = 0
+    last_duration: float = 0.0
+
+
+class Poller:
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        store: Store,
+        clock: Clock,
+        poll: Poll,
+        on_reading: Callable[[Reading], None] | None = None,
+    ) -> None:
+        self.sources = list(sources)
+        self.store = store
+        self.clock = clock
+        self.max_backoff = poll.max_backoff
+        self.on_reading = on_reading
+        self.state: dict[str, SourceState] = {}
+        for source in self.sources:
+            cadence = poll.for_source(source.name)
+            self.state[source.name] = SourceState(cadence.interval, cadence.timeout)
+        self._locks = {s.name: asyncio.Lock() for s in self.sources}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def poll_once(self, source: Source) -> Reading:
+        """Poll one source, bounded by its timeout; never raises (but for cancellation)."""
+        state = self.state[source.name]
+        async with self._locks[source.name]:  # a sweep never overlaps the loop's own poll
+            started = time.monotonic()
+            try:
+                reading = await asyncio.wait_for(source.read(), state.timeout)
+            except TimeoutError:
+                reading = source.reading_type.failed(
+                    source.name, self.clock.now(), f"TIMEOUT: no answer in {state.timeout:g}s"
+                )
+            except Exception as exc:  # a source bug must not kill the loop: show it instead
+                reading = source.reading_type.failed(
+                    source.name, self.clock.now(), f"ERROR: {type(exc).__name__}: {exc}"
+                )
+            state.last_duration = time.monotonic() - started
+            state.polls += 1
+            state.failures = 0 if reading.ok else state.failures + 1
+        self.store.record(reading)
+        if self.on_reading is not None:
+            self.on_reading(reading)
+        return reading
+
+    async def sweep(self) -> list[Reading]:
+        """Poll every source once, concurrently: takes as long as the slowest one."""
+        return list(await asyncio.gather(*(self.poll_once(s) for s in self.sources)))
+
+    def delay_after(self, name: str) -> float:
+        state = self.state[name]
+        if state.failures == 0:
+            return state.interval
+        return min(state.interval * 2**state.failures, max(self.max_backoff, state.interval))
+
+    async def _run(self, source: Source) -> None:
+        while True:
+            started = time.monotonic()
+            await self.poll_once(source)
+            elapsed = time.monotonic() - started
+            await asyncio.sleep(max(0.0, self.delay_after(source.name) - elapsed))
+
+    def start(self) -> None:
+        if self._tasks:
+            return
+        self._tasks = [
+            asyncio.create_task(self._run(s), name=f"poll:{s.name}") for s in self.sources
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        for source in self.sources:
+            # Closing is best effort on the way out.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(source.close(), 2.0)

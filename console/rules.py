@@ -1,0 +1,395 @@
+"""Readings into levels: thresholds, sustained conditions, and the alerts that fire.
+
+Pure functions over the store and the config: no I/O, no Textual. Everything the screen
+colours and every alert it lists is decided here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from console.config import Band, Config, Trigger
+from console.durations import format_duration
+from console.readings import (
+    ContainersReading,
+    HostReading,
+    PoolReading,
+    PostgresReading,
+    Reading,
+    RedisReading,
+    SmokeReading,
+    TrafficReading,
+)
+from console.store import Sample, Store
+
+
+class Level(IntEnum):
+    # Ordered by how much attention they need: the worst of a pane is its max().
+    OK = 0
+    UNKNOWN = 1
+    WARN = 2
+    CRIT = 3
+
+    @property
+    def word(self) -> str:
+        return self.name.lower()
+
+    @property
+    def symbol(self) -> str:
+        # Colour is never the only signal: each level has a symbol too.
+        return {Level.OK: "✔", Level.UNKNOWN: "?", Level.WARN: "▲", Level.CRIT: "✖"}[self]
+
+
+def level_for(value: float | None, band: Band) -> Level:
+    """The runbook's "> 70%" means strictly above: exactly at a limit is still the lower level."""
+    if value is None:
+        return Level.UNKNOWN
+    if value > band.crit:
+        return Level.CRIT
+    if value > band.warn:
+        return Level.WARN
+    return Level.OK
+
+
+def worst(levels: Iterable[Level]) -> Level:
+    return max(levels, default=Level.UNKNOWN)
+
+
+# --- sustained conditions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sustained:
+    holding: bool  # the condition is true at the newest sample
+    since: float | None  # when the current unbroken run began
+    held_for: float  # now - since (0 when not holding)
+    fired: bool  # held for at least the window
+
+
+def sustained(
+    series: Iterable[Sample], above: float, window: float, now: float, max_gap: float
+) -> Sustained:
+    """Has `value > above` held continuously for `window` seconds up to `now`?
+
+    A sample that is None (the source failed) or not above the limit breaks the run, and so does
+    a silence longer than `max_gap` between samples (or since the newest one): a condition we
+    could not see is not a condition we can claim held.
+    """
+    samples = list(series)
+    if not samples:
+        return Sustained(False, None, 0.0, False)
+    t_last, v_last = samples[-1]
+    if v_last is None or v_last <= above or now - t_last > max_gap:
+        return Sustained(False, None, 0.0, False)
+    since = t_last
+    for t, v in reversed(samples[:-1]):
+        if v is None or v <= above or since - t > max_gap:
+            break
+        since = t
+    held = now - since
+    return Sustained(True, since, held, held >= window)
+
+
+# --- findings and alerts ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    id: str
+    title: str
+    level: Level
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerState:
+    metric: str
+    title: str
+    trigger: Trigger
+    state: Sustained
+    value: float | None
+
+    @property
+    def text(self) -> str:
+        limit = f"> {self.trigger.above:g}{_UNIT[self.metric]}"
+        window = format_duration(self.trigger.sustained)
+        held = format_duration(self.state.held_for)
+        if self.state.fired:
+            return f"ROLLBACK TRIGGER: {self.title} {limit} for {held} (≥ {window})"
+        return f"{self.title} {limit} for {held} of {window}"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    id: str
+    level: Level
+    text: str
+    rollback: bool = False
+
+
+@dataclass(slots=True)
+class Assessment:
+    panes: dict[str, list[Finding]] = field(default_factory=dict)
+    triggers: list[TriggerState] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+    def pane_level(self, pane: str) -> Level:
+        return worst(f.level for f in self.panes.get(pane, []))
+
+
+_UNIT = {"error_rate_5xx": "%", "p99_latency": "s", "pool_usage": "%"}
+_TRIGGER_TITLES = {
+    "error_rate_5xx": "5xx error rate",
+    "p99_latency": "P99 latency",
+    "pool_usage": "DB pool usage",
+}
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
+
+
+def size(n: float | None) -> str:
+    if n is None:
+        return "—"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.0f}{unit}" if unit == "B" else f"{n:.1f}{unit}"
+        n /= 1024
+    return f"{n:.1f}TiB"
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}ms"
+
+
+def _ok_word(ok: bool) -> str:
+    return "ok" if ok else "failed"
+
+
+def _source_error(reading: Reading | None) -> Finding | None:
+    if reading is None:
+        return Finding("source", "source", Level.UNKNOWN, "waiting for first reading")
+    if reading.error is None:
+        return None
+    # DOWN is a verdict about the system (refused, not found); TIMEOUT and ERROR are about our
+    # view of it, so the honest level is unknown.
+    level = Level.CRIT if reading.error.startswith("DOWN") else Level.UNKNOWN
+    return Finding("source", "source", level, reading.error)
+
+
+def container_findings(r: ContainersReading, config: Config) -> list[Finding]:
+    out: list[Finding] = []
+    for c in r.containers:
+        if c.state == "running":
+            level = {"unhealthy": Level.CRIT, "starting": Level.WARN}.get(c.health or "", Level.OK)
+            value = c.health or "running"
+        elif c.name == config.docker.scraper and c.state == "exited":
+            # A stopped scraper is a paused ingestion (rollback step 2), not an outage.
+            level, value = Level.WARN, f"exited ({c.exit_code})"
+        else:
+            level = Level.CRIT if c.expected else Level.WARN
+            value = c.state if c.exit_code is None else f"{c.state} ({c.exit_code})"
+        out.append(Finding(f"container:{c.name}", c.name, level, value))
+    api = next((c for c in r.containers if c.name == r.api), None)
+    if api is not None and api.state == "running":
+        out.append(
+            Finding(
+                "api_cpu",
+                "API CPU",
+                level_for(api.cpu_pct, config.thresholds.api_cpu),
+                pct(api.cpu_pct),
+            )
+        )
+    return out
+
+
+def pool_findings(r: PoolReading, config: Config) -> list[Finding]:
+    t = config.thresholds
+    worst_pool = r.worst
+    usage = worst_pool.usage_pct if worst_pool else None
+    waiting = sum(p.cl_waiting for p in r.pools)
+    maxwait = max((p.maxwait_s for p in r.pools), default=0.0)
+    return [
+        Finding("pool_usage", "pool usage", level_for(usage, t.pool_usage), pct(usage)),
+        Finding("pool_waiting", "waiting", level_for(waiting, t.pool_waiting), str(waiting)),
+        Finding(
+            "pool_maxwait", "max wait", Level.WARN if maxwait >= 1 else Level.OK, seconds(maxwait)
+        ),
+    ]
+
+
+def postgres_findings(r: PostgresReading, config: Config) -> list[Finding]:
+    out = [
+        Finding(
+            "pg_connections",
+            "connections",
+            level_for(r.connections_pct, config.thresholds.pool_usage),
+            f"{r.total}/{r.max_connections or '?'} ({pct(r.connections_pct)})",
+        )
+    ]
+    if r.migration is not None:
+        expected = config.postgres.expected_migration
+        out.append(
+            Finding(
+                "db.migration",
+                "migration",
+                Level.OK if r.migration == expected else Level.CRIT,
+                r.migration,
+            )
+        )
+    return out
+
+
+def redis_findings(r: RedisReading, config: Config) -> list[Finding]:
+    return [
+        Finding("redis.ping", "ping", Level.OK, _ms(r.ping_ms)),
+        Finding(
+            "redis_memory",
+            "memory",
+            level_for(r.memory_pct, config.thresholds.redis_memory),
+            pct(r.memory_pct),
+        ),
+    ]
+
+
+def host_findings(r: HostReading, config: Config) -> list[Finding]:
+    t = config.thresholds
+    out = [
+        Finding("host.disk", "disk", level_for(r.disk_pct, t.disk), pct(r.disk_pct)),
+        Finding("host.swap", "swap", level_for(r.swap_pct, t.swap), pct(r.swap_pct)),
+    ]
+    if r.newest_backup_age_s is not None or r.ok:
+        age = r.newest_backup_age_s
+        level = Level.CRIT if age is None or age >= 24 * 3600 else Level.OK
+        out.append(
+            Finding(
+                "db.backup_age",
+                "backup age",
+                level,
+                "none found" if age is None else format_duration(age),
+            )
+        )
+    return out
+
+
+# Section 3.1: page on-call at once for any of these in the logs, and for more than 50
+# UnhandledPromiseRejection.
+PAGE_PATTERNS = {"ECONNREFUSED": 0, "FATAL": 0, "panic": 0, "UnhandledPromiseRejection": 50}
+
+
+def traffic_findings(r: TrafficReading, config: Config) -> list[Finding]:
+    t = config.thresholds
+    logs = [
+        Finding(
+            f"log:{pattern}",
+            f"log {pattern}",
+            Level.CRIT if count > PAGE_PATTERNS.get(pattern, 0) else Level.WARN,
+            str(count),
+        )
+        for pattern, count in sorted(r.log_alerts.items())
+        if count
+    ]
+    return logs + [
+        Finding(
+            "error_rate_5xx",
+            "5xx rate",
+            level_for(r.error_rate_pct, t.error_rate_5xx),
+            pct(r.error_rate_pct),
+        ),
+        Finding("p50_latency", "P50", level_for(r.p50_s, t.p50_latency), seconds(r.p50_s)),
+        Finding("p99_latency", "P99", level_for(r.p99_s, t.p99_latency), seconds(r.p99_s)),
+    ]
+
+
+def smoke_findings(r: SmokeReading, config: Config) -> list[Finding]:
+    return [
+        Finding(c.id, c.title, Level.OK if c.ok else Level.CRIT, c.detail or _ok_word(c.ok))
+        for c in r.checks
+    ]
+
+
+_PANE_RULES = {
+    "containers": (ContainersReading, container_findings),
+    "pgbouncer": (PoolReading, pool_findings),
+    "postgres": (PostgresReading, postgres_findings),
+    "redis": (RedisReading, redis_findings),
+    "host": (HostReading, host_findings),
+    "traffic": (TrafficReading, traffic_findings),
+    "smoke": (SmokeReading, smoke_findings),
+}
+
+
+def pane_findings(source: str, store: Store, config: Config) -> list[Finding]:
+    """Findings for one pane: from the last good reading, plus the source's error if any."""
+    reading_type, rule = _PANE_RULES[source]
+    out: list[Finding] = []
+    error = _source_error(store.latest(source))
+    if error is not None:
+        out.append(error)
+    good = store.good(source)
+    if isinstance(good, reading_type):
+        found = rule(good, config)
+        if store.is_stale(source):
+            # Old news is not a verdict: the values stay visible, the level becomes unknown.
+            found = [Finding(f.id, f.title, Level.UNKNOWN, f.value) for f in found]
+        out.extend(found)
+    return out
+
+
+def trigger_states(store: Store, config: Config, now: float) -> list[TriggerState]:
+    out = []
+    triggers = config.rollback_triggers
+    for metric in ("error_rate_5xx", "p99_latency", "pool_usage"):
+        trigger: Trigger = getattr(triggers, metric)
+        source = "traffic" if metric != "pool_usage" else "pgbouncer"
+        cadence = config.poll.for_source(source)
+        series = store.series(metric)
+        # Samples arrive once per interval of console time; allow a few missed polls.
+        gap = _max_gap(series, cadence.interval)
+        state = sustained(series, trigger.above, trigger.sustained, now, gap)
+        value = series[-1][1] if series else None
+        out.append(TriggerState(metric, _TRIGGER_TITLES[metric], trigger, state, value))
+    return out
+
+
+def _max_gap(series: Iterable[Sample], interval: float) -> float:
+    # The spacing of recent samples tells how far apart console time puts them (the demo runs
+    # faster than the wall); a silence of more than four spacings is a gap.
+    times = [t for t, _ in list(series)[-4:]]
+    spacing = max((b - a for a, b in itertools.pairwise(times)), default=interval)
+    return 4 * max(spacing, interval)
+
+
+def assess(store: Store, config: Config, now: float) -> Assessment:
+    result = Assessment()
+    for source in _PANE_RULES:
+        result.panes[source] = pane_findings(source, store, config)
+    result.triggers = trigger_states(store, config, now)
+    alerts: list[Alert] = []
+    for t in result.triggers:
+        if t.state.fired:
+            alerts.append(Alert(f"rollback:{t.metric}", Level.CRIT, t.text, rollback=True))
+    for t in result.triggers:
+        if t.state.holding and not t.state.fired:
+            alerts.append(Alert(f"trigger:{t.metric}", Level.WARN, t.text, rollback=True))
+    problems = [
+        (f.level, pane, f)
+        for pane, findings in result.panes.items()
+        for f in findings
+        if f.level >= Level.WARN
+    ]
+    problems.sort(key=lambda item: -item[0])
+    for level, pane, f in problems:
+        alerts.append(Alert(f"{pane}:{f.id}", level, f"{pane}: {f.title} {f.value}"))
+    result.alerts = alerts
+    return result

@@ -1,0 +1,1 @@
+"""Textual widgets, one per pane kind. A widget renders what it is given; it never polls."""
