@@ -17,7 +17,7 @@ def parse_duration(value: str | float | int) -> float:
         return float(value)
     text = value.strip().replace(" ", "")
     sign = 1.0
-    if text[:1] in "+-":
+    if text[:1] in ("+", "-"):
         sign = -1.0 if text[0] == "-" else 1.0
         text = text[1:]
     if not text:

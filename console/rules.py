@@ -299,7 +299,8 @@ def traffic_findings(r: TrafficReading, config: Config) -> list[Finding]:
         for pattern, count in sorted(r.log_alerts.items())
         if count
     ]
-    return logs + [
+    return [
+        *logs,
         Finding(
             "error_rate_5xx",
             "5xx rate",

@@ -40,7 +40,7 @@ def countdown(config: Config, now: float) -> Countdown:
         phase=phase(offset),
         next_milestone=nxt,
         to_next=None if nxt is None else nxt.at - offset,
-        launch_utc=at.astimezone(UTC).strftime("%a %d %b %H:%M UTC"),
+        launch_utc=at.astimezone(UTC).strftime("%d %b %H:%M UTC"),
         launch_local=local.strftime("%H:%M %Z"),
     )
 

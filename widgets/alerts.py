@@ -10,7 +10,7 @@ from widgets.pane import LEVEL_STYLE, Pane
 
 class AlertStrip(Pane):
     DEFAULT_CSS = """
-    AlertStrip { height: auto; max-height: 7; }
+    AlertStrip { height: auto; max-height: 8; }
     """
 
     def __init__(self, *, id: str | None = None, max_lines: int = 4) -> None:
@@ -26,7 +26,8 @@ class AlertStrip(Pane):
         def build() -> Text:
             if not alerts:
                 return Text("✔ nothing firing", style="green")
-            text = Text(no_wrap=True, overflow="ellipsis")
+            # Alerts wrap rather than lose their end: "for 14m (≥ 10m)" is the point.
+            text = Text()
             for i, a in enumerate(shown):
                 if i:
                     text.append("\n")

@@ -30,8 +30,12 @@ def level_text(level: Level) -> Text:
 def rows_table(rows: list[Row], dim: bool = False) -> Table:
     """Label / value / level columns; colour is never the only signal (symbols too)."""
     table = Table.grid(padding=(0, 1), expand=True)
-    table.add_column("label", style="dim" if not dim else "dim italic", no_wrap=True)
-    table.add_column("value", justify="right", no_wrap=True)
+    # Values are never cut: their column is as wide as the widest; labels give way instead.
+    value_width = max((len(value) for _, value, _ in rows), default=1)
+    table.add_column(
+        "label", style="dim italic" if dim else "dim", no_wrap=True, overflow="ellipsis"
+    )
+    table.add_column("value", justify="right", no_wrap=True, min_width=value_width)
     table.add_column("level", width=1, no_wrap=True)
     for label, value, level in rows:
         style = "dim" if dim else (LEVEL_STYLE[level] if level is not None else "")

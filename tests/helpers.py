@@ -1,0 +1,51 @@
+"""Shared test helpers: the demo app on a frozen clock, driven by hand (no timers, no loop)."""
+
+from __future__ import annotations
+
+from config import DEMO, shipped
+from console.app import LaunchConsole
+from console.clock import FrozenClock
+from console.config import Config, load_config
+from console.sim import SimStack, sim_sources
+
+LAUNCH = load_config(shipped(DEMO)).launch.epoch
+
+
+def demo_config() -> Config:
+    return load_config(shipped(DEMO))
+
+
+def demo_app(
+    start_offset: float = -15 * 60,
+    scenario: str = "launch",
+    read_only: bool = False,
+    seed: int = 7,
+) -> tuple[LaunchConsole, FrozenClock, SimStack]:
+    """The demo console frozen at `start_offset` seconds from launch, with nothing running."""
+    config = demo_config()
+    clock = FrozenClock(config.launch.epoch + start_offset)
+    stack = SimStack(launch=config.launch.epoch, scenario=scenario, seed=seed)
+    app = LaunchConsole(
+        config,
+        sim_sources(stack, clock),
+        clock,
+        mode="DEMO",
+        detail=f"scenario {scenario} · seed {seed}",
+        read_only=read_only,
+        live=False,
+    )
+    return app, clock, stack
+
+
+async def replay(app: LaunchConsole, clock: FrozenClock, until_offset: float, step: float = 60.0):
+    """Sweep every source once per `step` of simulated time (1 s of wall each) up to the offset.
+
+    Works on an app that is not running (rules-level tests) and on a running one (snapshots).
+    """
+    target = app.config.launch.epoch + until_offset
+    await app.poller.sweep()
+    while clock.now() + step <= target:
+        clock.advance(step, wall=1.0)
+        await app.poller.sweep()
+    if app.is_running:
+        app.refresh_panes()
