@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import threading
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -145,6 +147,10 @@ class LaunchConsole(App[None]):
 
     def _lost_terminal(self) -> None:
         self.exit(return_code=129)
+        # If the way out is blocked (a dead terminal that never drains), do not linger.
+        fallback = threading.Timer(3.0, os._exit, args=(129,))
+        fallback.daemon = True
+        fallback.start()
 
     async def on_unmount(self) -> None:
         await self.poller.stop()
