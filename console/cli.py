@@ -90,9 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def make_app(config: Config, args: argparse.Namespace):  # -> LaunchConsole
     # Imported here so that --help, --version and config errors answer without loading Textual.
     from console.app import LaunchConsole
-    from console.clock import SimClock
 
     if args.demo:
+        from console.clock import SimClock
         from console.sim import SimStack, sim_sources
 
         clock = SimClock(config.launch.epoch - 15 * 60, args.speed)
@@ -113,11 +113,18 @@ def make_app(config: Config, args: argparse.Namespace):  # -> LaunchConsole
             detail=f"scenario {args.scenario}{speed} · seed {args.seed}",
             read_only=args.read_only,
         )
-    print(
-        "launch-console: live sources are not built yet; run with --demo for now.",
-        file=sys.stderr,
+    from console.clock import SystemClock
+    from console.sources.live import live_sources
+
+    clock = SystemClock()
+    return LaunchConsole(
+        config,
+        live_sources(config, clock),
+        clock,
+        mode="LIVE",
+        detail=config.source_path,
+        read_only=args.read_only,
     )
-    raise SystemExit(2)
 
 
 if __name__ == "__main__":

@@ -57,7 +57,9 @@ def test_demo_options_need_demo():
 @pytest.mark.parametrize("speed", ["0", "-3", "fast"])
 def test_bad_speed(speed):
     result = run("--demo", "--speed", speed)
-    assert result.returncode == 2 and "--speed" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 2 and "--speed" in result.stderr and "Traceback" not in result.stderr
+    )
 
 
 def read_until(fd: int, needle: bytes, deadline: float) -> bytes:
@@ -144,7 +146,17 @@ def test_q_quits_a_real_terminal_session():
 def test_wheel_ships_the_config_files(tmp_path):
     # `pip install .` (not only editable) must find config/*.toml and the stylesheet.
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         timeout=300,
         capture_output=True,

@@ -1,0 +1,44 @@
+"""What every real source shares: a bounded thread pool for blocking clients, error wording."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class Blocking:
+    """Runs a blocking client's calls in a small pool of its own.
+
+    `asyncio.wait_for` around a thread stops the waiting, not the thread: a hung client keeps
+    its thread. A per-source pool bounds how many such threads one dead system can hold, and
+    keeps a hung Docker engine from starving the default executor every other part uses.
+    """
+
+    def __init__(self, name: str, workers: int = 4) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"src-{name}")
+
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
+        loop = asyncio.get_running_loop()
+        ctx = contextvars.copy_context()
+        return await loop.run_in_executor(self._pool, lambda: ctx.run(fn, *args))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def describe(exc: BaseException) -> str:
+    """An error reading's text: DOWN for a refused or unreachable system, ERROR otherwise."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if len(text) > 160:
+        text = text[:157] + "..."
+    refused = isinstance(exc, ConnectionRefusedError | ConnectionResetError | FileNotFoundError)
+    if refused or "refused" in text.lower() or "no such file" in text.lower():
+        return f"DOWN: {text}"
+    if isinstance(exc, TimeoutError):
+        return f"TIMEOUT: {text}"
+    return f"ERROR: {text}"

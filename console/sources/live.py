@@ -1,0 +1,26 @@
+"""The real sources for a config: one per system."""
+
+from __future__ import annotations
+
+from console.clock import Clock
+from console.config import Config
+from console.sources import Source
+from console.sources.docker import DockerSource
+from console.sources.host import HostSource
+from console.sources.http import SmokeSource
+from console.sources.pgbouncer import PgBouncerSource
+from console.sources.postgres import PostgresSource
+from console.sources.redis import RedisSource
+from console.sources.traffic import TrafficSource
+
+
+def live_sources(config: Config, clock: Clock) -> list[Source]:
+    return [
+        DockerSource(config, clock),
+        PgBouncerSource(config, clock),
+        PostgresSource(config, clock),
+        RedisSource(config, clock),
+        HostSource(config, clock),
+        TrafficSource(config, clock),
+        SmokeSource(config, clock),
+    ]
