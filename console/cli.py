@@ -56,11 +56,77 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(path: str) -> Config:
-    return load_config(path)
+def build_check_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="launch-console check",
+        description="One sweep of the pre-launch checklist (runbook 1.1-1.4), printed. "
+        "Exit 0: all ok; 1: any warn, crit or unknown; 2: usage or config error.",
+    )
+    parser.add_argument("--config", metavar="PATH", help="the stack to check")
+    parser.add_argument("--demo", action="store_true", help="check the simulated stack")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return parser
+
+
+def check_main(argv: Sequence[str]) -> int:
+    import asyncio
+
+    from console.check import evaluate, exit_code, render_json, render_table
+
+    parser = build_check_parser()
+    args = parser.parse_args(argv)
+    if bool(args.config) == bool(args.demo):
+        parser.error("give exactly one of --config PATH or --demo")
+    try:
+        config = load_config(args.config or str(shipped_config.shipped(shipped_config.DEMO)))
+    except ConfigError as exc:
+        print(f"launch-console: {exc}", file=sys.stderr)
+        return 2
+    sources, clock = _sources(config, args.demo, scenario="launch", speed=1.0, seed=7)
+
+    async def sweep():
+        from console.poller import Poller
+        from console.store import Store
+
+        poller = Poller(sources, Store(clock, 60, {}), clock, config.poll)
+        try:
+            return await poller.sweep()
+        finally:
+            await poller.stop()
+
+    readings = asyncio.run(sweep())
+    results = evaluate(readings, config)
+    print(render_json(results, clock.now()) if args.json else render_table(results))
+    return exit_code(results)
+
+
+def _sources(config: Config, demo: bool, scenario: str, speed: float, seed: int):
+    """The sources and clock for the demo stack or the live one."""
+    if demo:
+        from console.clock import SimClock
+        from console.sim import SimStack, sim_sources
+
+        clock = SimClock(config.launch.epoch - 15 * 60, speed)
+        stack = SimStack(
+            launch=config.launch.epoch,
+            scenario=scenario,
+            seed=seed,
+            api=config.docker.api,
+            scraper=config.docker.scraper,
+            services=tuple(config.docker.services),
+        )
+        return sim_sources(stack, clock), clock
+    from console.clock import SystemClock
+    from console.sources.live import live_sources
+
+    clock = SystemClock()
+    return live_sources(config, clock), clock
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["check"]:
+        return check_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     demo_only = [
@@ -78,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(NO_TARGET, file=sys.stderr)
         return 2
     try:
-        config = _load(args.config or str(shipped_config.shipped(shipped_config.DEMO)))
+        config = load_config(args.config or str(shipped_config.shipped(shipped_config.DEMO)))
     except ConfigError as exc:
         print(f"launch-console: {exc}", file=sys.stderr)
         return 2
@@ -91,40 +157,13 @@ def make_app(config: Config, args: argparse.Namespace):  # -> LaunchConsole
     # Imported here so that --help, --version and config errors answer without loading Textual.
     from console.app import LaunchConsole
 
+    sources, clock = _sources(config, args.demo, args.scenario, args.speed, args.seed)
     if args.demo:
-        from console.clock import SimClock
-        from console.sim import SimStack, sim_sources
-
-        clock = SimClock(config.launch.epoch - 15 * 60, args.speed)
-        stack = SimStack(
-            launch=config.launch.epoch,
-            scenario=args.scenario,
-            seed=args.seed,
-            api=config.docker.api,
-            scraper=config.docker.scraper,
-            services=tuple(config.docker.services),
-        )
         speed = f" ×{args.speed:g}" if args.speed != 1 else ""
-        return LaunchConsole(
-            config,
-            sim_sources(stack, clock),
-            clock,
-            mode="DEMO",
-            detail=f"scenario {args.scenario}{speed} · seed {args.seed}",
-            read_only=args.read_only,
-        )
-    from console.clock import SystemClock
-    from console.sources.live import live_sources
-
-    clock = SystemClock()
-    return LaunchConsole(
-        config,
-        live_sources(config, clock),
-        clock,
-        mode="LIVE",
-        detail=config.source_path,
-        read_only=args.read_only,
-    )
+        mode, detail = "DEMO", f"scenario {args.scenario}{speed} · seed {args.seed}"
+    else:
+        mode, detail = "LIVE", config.source_path
+    return LaunchConsole(config, sources, clock, mode=mode, detail=detail, read_only=args.read_only)
 
 
 if __name__ == "__main__":

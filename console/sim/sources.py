@@ -225,6 +225,16 @@ class SimSmoke(SimSource):
                 detail="amazon.com tag=buywhere-20" if up else "connection refused",
                 latency_ms=60,
             ),
+            SmokeCheck(
+                id="smoke.product",
+                title="product",
+                ok=search_ok,
+                detail="Apple iPhone 15 128GB" if search_ok else "no product to open",
+                latency_ms=70 + 2000 * surge,
+            ),
+            SmokeCheck(id="affiliate.tag", title="/go/test-asin", ok=up, detail="tagged"),
+            SmokeCheck(id="sources.fresh", title="US sources", ok=True, detail="all ran < 4h ago"),
+            SmokeCheck(id="tls.expiry", title="TLS cert", ok=True, detail="71 days left"),
         )
         return SmokeReading(source=self.name, at=t, checks=checks)
 

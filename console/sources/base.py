@@ -36,8 +36,11 @@ def describe(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if len(text) > 160:
         text = text[:157] + "..."
+    lowered = text.lower()
     refused = isinstance(exc, ConnectionRefusedError | ConnectionResetError | FileNotFoundError)
-    if refused or "refused" in text.lower() or "no such file" in text.lower():
+    # Client libraries wrap the OS error in their own ConnectionError (redis, httpx).
+    refused = refused or type(exc).__name__ in ("ConnectionError", "ConnectError")
+    if refused or any(w in lowered for w in ("refused", "no such file", "closed by server")):
         return f"DOWN: {text}"
     if isinstance(exc, TimeoutError):
         return f"TIMEOUT: {text}"

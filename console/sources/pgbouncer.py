@@ -48,6 +48,15 @@ class PgBouncerSource:
                     pool_mode=str(p.get("pool_mode") or ""),
                 )
             )
+        # A configured database no client has used yet has no pool row: it is an idle pool.
+        seen = {p.database for p in out}
+        for d in databases:
+            if d["name"] not in seen and d["name"] != "pgbouncer":
+                out.append(
+                    Pool(database=d["name"], user=d.get("force_user") or "", cl_active=0,
+                         cl_waiting=0, sv_active=0, sv_idle=0, sv_used=0,
+                         pool_size=sizes[d["name"]], maxwait_s=0.0)
+                )
         total = sum(
             int(s.get("total_query_count") or 0) for s in stats if s["database"] != "pgbouncer"
         )
