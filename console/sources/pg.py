@@ -3,6 +3,8 @@ broken). Shared by the PgBouncer and PostgreSQL sources."""
 
 from __future__ import annotations
 
+import contextlib
+
 import psycopg
 from psycopg.rows import dict_row
 
@@ -42,7 +44,5 @@ class KeptConnection:
     async def drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None and not conn.closed:
-            try:
+            with contextlib.suppress(Exception):  # already broken; nothing more to do
                 await conn.close()
-            except Exception:  # already broken; nothing more to do
-                pass

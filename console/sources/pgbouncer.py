@@ -53,9 +53,17 @@ class PgBouncerSource:
         for d in databases:
             if d["name"] not in seen and d["name"] != "pgbouncer":
                 out.append(
-                    Pool(database=d["name"], user=d.get("force_user") or "", cl_active=0,
-                         cl_waiting=0, sv_active=0, sv_idle=0, sv_used=0,
-                         pool_size=sizes[d["name"]], maxwait_s=0.0)
+                    Pool(
+                        database=d["name"],
+                        user=d.get("force_user") or "",
+                        cl_active=0,
+                        cl_waiting=0,
+                        sv_active=0,
+                        sv_idle=0,
+                        sv_used=0,
+                        pool_size=sizes[d["name"]],
+                        maxwait_s=0.0,
+                    )
                 )
         total = sum(
             int(s.get("total_query_count") or 0) for s in stats if s["database"] != "pgbouncer"

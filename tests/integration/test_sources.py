@@ -42,15 +42,21 @@ async def test_containers_states_health_and_env(config, clock):
 
 
 async def test_missing_service_and_dead_engine(make_config, clock, tmp_path):
-    config = make_config('\n'.join(["", "[docker]"]) if False else "")
-    config = config.model_copy(update={"docker": config.docker.model_copy(
-        update={"services": [*config.docker.services, "api-ghost-1"]})})
+    config = make_config()
+    config = config.model_copy(
+        update={
+            "docker": config.docker.model_copy(
+                update={"services": [*config.docker.services, "api-ghost-1"]}
+            )
+        }
+    )
     source = DockerSource(config, clock)
     reading = await source.read()
     await source.close()
     assert {c.name: c.state for c in reading.containers}["api-ghost-1"] == "missing"
-    dead = config.model_copy(update={"docker": config.docker.model_copy(
-        update={"url": f"unix://{tmp_path}/no.sock"})})
+    dead = config.model_copy(
+        update={"docker": config.docker.model_copy(update={"url": f"unix://{tmp_path}/no.sock"})}
+    )
     source = DockerSource(dead, clock)
     reading = await source.read()
     await source.close()
@@ -62,8 +68,9 @@ async def test_pool_saturation_with_concurrent_sleeps(stack, config, clock):
     dsn = f"postgresql://buywhere@127.0.0.1:{stack.bouncer_port}/catalog"
 
     async def sleeper():
-        async with await psycopg.AsyncConnection.connect(dsn, prepare_threshold=None,
-                                                         autocommit=True) as conn:
+        async with await psycopg.AsyncConnection.connect(
+            dsn, prepare_threshold=None, autocommit=True
+        ) as conn:
             await conn.execute("SELECT pg_sleep(2)")
 
     try:
@@ -128,11 +135,28 @@ async def test_redis_stopped_mid_run_fails_fast(make_config, clock, tmp_path):
     from tests.stack import free_port
 
     port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                             "--save", "", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
-    config = make_config(f'\n[poll]\nredis = {{ interval = "1s", timeout = "1s" }}\n')
-    config = config.model_copy(update={"redis": config.redis.model_copy(
-        update={"url": __import__("pydantic").SecretStr(f"redis://127.0.0.1:{port}/0")})})
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    config = make_config('\n[poll]\nredis = { interval = "1s", timeout = "1s" }\n')
+    config = config.model_copy(
+        update={
+            "redis": config.redis.model_copy(
+                update={"url": __import__("pydantic").SecretStr(f"redis://127.0.0.1:{port}/0")}
+            )
+        }
+    )
     source = RedisSource(config, clock)
     try:
         for _ in range(50):
@@ -185,8 +209,10 @@ async def test_disk_near_full_and_backup_age(make_config, clock, small_disk, bac
 async def test_5xx_burst_in_the_api_log(stack, config, clock):
     source = TrafficSource(config, clock)
     api = stack.docker.containers.get("api-api-1")
-    lines = [f'INFO: 10.0.0.1:5 - "GET /api/search?q=x HTTP/1.1" 200 512 "-" "c" 0.{i:03d}'
-             for i in range(40, 100)]
+    lines = [
+        f'INFO: 10.0.0.1:5 - "GET /api/search?q=x HTTP/1.1" 200 512 "-" "c" 0.{i:03d}'
+        for i in range(40, 100)
+    ]
     lines += ['10.0.0.1 - - "GET /api/products/1 HTTP/1.1" 503 0 "-" "c" 2.500'] * 20
     lines += ["FATAL: connection to db ECONNREFUSED"]
     try:
@@ -236,8 +262,9 @@ async def test_certificate_near_expiry_and_server_stopped(make_config, clock, tm
     cert, key = make_cert(tmp_path, "soon", 10)
     api = HttpsApi(cert, key)
     config = make_config()
-    config = config.model_copy(update={"api": config.api.model_copy(
-        update={"base_url": api.url, "ca_file": str(cert)})})
+    config = config.model_copy(
+        update={"api": config.api.model_copy(update={"base_url": api.url, "ca_file": str(cert)})}
+    )
     source = SmokeSource(config, clock)
     try:
         near = await source.read()

@@ -8,6 +8,7 @@ we stop exactly those, by PID.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -83,7 +84,7 @@ def make_handler(state: ApiState):
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def do_GET(self):  # noqa: N802 (http.server's naming)
+        def do_GET(self):
             path = self.path
             if path == "/health":
                 body = {
@@ -457,14 +458,12 @@ backups = "{backups}"
     def stop(self) -> None:
         if self.docker is not None:
             for c in self.docker.containers.list(all=True):
-                try:
+                with contextlib.suppress(Exception):
                     c.remove(force=True)
-                except Exception:
-                    pass
             self.docker.close()
         if self.api is not None:
             self.api.stop()
-        for name, proc in reversed(list(self.procs.items())):
+        for _name, proc in reversed(list(self.procs.items())):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)  # by PID: only what we started
                 try:

@@ -1,0 +1,97 @@
+"""The console and `check` against the real test stack."""
+
+import json
+import subprocess
+import sys
+
+from console.app import LaunchConsole
+from console.clock import SystemClock
+from console.rules import Level
+from console.sources.live import live_sources
+from widgets.pane import Pane
+
+PANES = ("containers", "traffic", "smoke", "pgbouncer", "postgres", "redis", "host")
+
+
+async def test_every_pane_filled_from_the_real_servers(config):
+    clock = SystemClock()
+    app = LaunchConsole(config, live_sources(config, clock), clock, live=False)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await app.sweep()
+        await pilot.pause()
+        for pane_id in PANES:
+            latest = app.store.latest(pane_id)
+            assert latest is not None and latest.ok, (pane_id, latest and latest.error)
+            assert app.query_one(f"#{pane_id}", Pane).border_subtitle == ""
+        # The stack has an unhealthy MCP container and an exited scraper: the pane says so.
+        assert app.query_one("#containers", Pane).level is Level.CRIT
+        assert app.query_one("#smoke", Pane).level is Level.OK
+
+
+def test_check_tells_the_truth(config):
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "check", "--config", config.source_path, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr  # the unhealthy MCP container is not ok
+    report = json.loads(result.stdout)
+    levels = {c["id"]: c["level"] for c in report["checks"]}
+    assert set(levels) == {
+        "containers.running",
+        "api.health",
+        "pgbouncer.pool_usage",
+        "redis.ping",
+        "host.disk",
+        "host.swap",
+        "api.env",
+        "affiliate.tag",
+        "db.migration",
+        "db.backup_age",
+        "catalog.count",
+        "smoke.search",
+        "smoke.product",
+        "mcp.health",
+        "affiliate.redirect",
+        "tls.expiry",
+    }
+    assert levels["containers.running"] == "crit"
+    value = {c["id"]: c["value"] for c in report["checks"]}["containers.running"]
+    assert "api-mcp-1 unhealthy" in value
+    for ok in (
+        "api.health",
+        "redis.ping",
+        "api.env",
+        "db.migration",
+        "db.backup_age",
+        "catalog.count",
+        "smoke.search",
+        "smoke.product",
+        "mcp.health",
+        "affiliate.redirect",
+        "affiliate.tag",
+        "tls.expiry",
+        "pgbouncer.pool_usage",
+    ):
+        assert levels[ok] == "ok", (ok, report)
+    table = subprocess.run(
+        [sys.executable, "-m", "console", "check", "--config", config.source_path],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "containers.running" in table.stdout and "Bolt" in table.stdout
+
+
+def test_check_with_a_bad_config_exits_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[launch]\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "check", "--config", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"launch-console: {bad}: missing key 'launch.at'"
