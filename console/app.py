@@ -38,7 +38,7 @@ from console.readings import (
     TrafficReading,
 )
 from console.rules import Assessment, Level, assess
-from console.sources import Source
+from console.sources import SOURCE_NAMES, Source
 from console.store import Store
 from console.timeline import countdown, wall
 from widgets.alerts import AlertStrip
@@ -65,13 +65,12 @@ WALL_FROM = (200, 50)  # columns, rows
 def stale_after(config: Config) -> dict[str, float]:
     """A value is stale when its source missed about three polls (wall seconds)."""
     poll = config.poll
-    names = ("containers", "pgbouncer", "postgres", "redis", "host", "traffic", "smoke")
     return {
         n: max(
             3 * poll.for_source(n).interval,
             poll.for_source(n).interval + poll.for_source(n).timeout,
         )
-        for n in names
+        for n in SOURCE_NAMES
     }
 
 

@@ -2,7 +2,7 @@
 
 - A source's next poll starts only after its previous one ended (no overlap), one interval
   after the previous one started (or at once if that poll took longer).
-- Every poll is bounded by `asyncio.wait_for`; a timeout or an exception becomes an error
+- Every poll is bounded by `asyncio.timeout`; a timeout or an exception becomes an error
   reading, so a hung or broken system costs its own pane and nothing else.
 - A failing source backs off exponentially up to `max_backoff`, then recovers at its normal
   cadence on the first good reading.
@@ -52,6 +52,7 @@ class Poller:
             self.state[source.name] = SourceState(cadence.interval, cadence.timeout)
         self._locks = {s.name: asyncio.Lock() for s in self.sources}
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
 
     async def poll_once(self, source: Source) -> Reading:
         """Poll one source, bounded by its timeout; never raises (but for cancellation)."""
@@ -59,7 +60,10 @@ class Poller:
         async with self._locks[source.name]:  # a sweep never overlaps the loop's own poll
             started = time.monotonic()
             try:
-                reading = await asyncio.wait_for(source.read(), state.timeout)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that lands as the read completes, and the loop would never stop.
+                async with asyncio.timeout(state.timeout):
+                    reading = await source.read()
             except TimeoutError:
                 reading = source.reading_type.failed(
                     source.name, self.clock.now(), f"TIMEOUT: no answer in {state.timeout:g}s"
@@ -87,7 +91,7 @@ class Poller:
         return min(state.interval * 2**state.failures, max(self.max_backoff, state.interval))
 
     async def _run(self, source: Source) -> None:
-        while True:
+        while not self._stopping:
             started = time.monotonic()
             await self.poll_once(source)
             elapsed = time.monotonic() - started
@@ -101,11 +105,15 @@ class Poller:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._stopping = True
+        pending = set(self._tasks)
+        while pending:  # a source that swallows one cancellation gets another
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=1.0)
         self._tasks = []
         for source in self.sources:
             # Closing is best effort on the way out.
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(source.close(), 2.0)
+                async with asyncio.timeout(2.0):
+                    await source.close()
