@@ -115,6 +115,32 @@ class Api(Model):
     affiliate_tag: str = "buywhere-20"
 
 
+# Matches uvicorn's access log ('"GET /api/search?q=x HTTP/1.1" 200') and nginx's combined
+# format with $request_time at the end ('... "GET / HTTP/1.1" 200 512 "-" "curl" 0.123').
+DEFAULT_LOG_PATTERN = (
+    r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3})'
+    r"(?:.*\s(?P<duration>\d+\.\d+))?\s*$"
+)
+
+
+class Traffic(Model):
+    # One regex with named groups: status (required), path, duration (seconds).
+    log_pattern: str = DEFAULT_LOG_PATTERN
+    # The rolling window the 5xx rate, requests/s and P50/P99 are computed over.
+    window: Duration = 60.0
+
+    @field_validator("log_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        if "status" not in compiled.groupindex:
+            raise ValueError("needs a named group (?P<status>...)")
+        return value
+
+
 class Host(Model):
     disk_path: str = "/"
     workspace: str = "/home/paperclip/.rex/workspace"
@@ -233,6 +259,7 @@ class Config(Model):
     redis: Redis = Redis()
     api: Api = Api()
     host: Host = Host()
+    traffic: Traffic = Traffic()
     thresholds: Thresholds = Thresholds()
     rollback_triggers: RollbackTriggers = RollbackTriggers()
     milestones: list[Milestone] = Field(default_factory=lambda: list(DEFAULT_MILESTONES))

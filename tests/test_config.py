@@ -121,3 +121,13 @@ def test_duplicate_milestones(tmp_path):
     )
     with pytest.raises(ConfigError, match="milestone ids must be unique, repeated: a"):
         load_config(write(tmp_path, text))
+
+
+def test_traffic_log_pattern_is_checked(tmp_path):
+    base = '[launch]\nat = "2026-04-23T14:00:00Z"\n[traffic]\n'
+    with pytest.raises(ConfigError, match=r"traffic\.log_pattern.*needs a named group"):
+        load_config(write(tmp_path, base + "log_pattern = '(\\\\d{3})'\n"))
+    with pytest.raises(ConfigError, match=r"traffic\.log_pattern.*not a valid regular expression"):
+        load_config(write(tmp_path, base + "log_pattern = '(?P<status>'\n"))
+    config = load_config(write(tmp_path, base + "log_pattern = ' (?P<status>5..) '\n"))
+    assert config.traffic.log_pattern == " (?P<status>5..) "

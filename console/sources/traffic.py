@@ -18,12 +18,6 @@ from console.readings import TrafficReading
 from console.sources.base import Blocking, describe
 from console.sources.docker import docker_client, parse_time
 
-# Matches uvicorn's access log ('"GET /api/search?q=x HTTP/1.1" 200') and nginx's combined
-# format with $request_time at the end ('... "GET / HTTP/1.1" 200 512 "-" "curl" 0.123').
-DEFAULT_PATTERN = (
-    r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3})'
-    r"(?:.*\s(?P<duration>\d+\.\d+))?\s*$"
-)
 PAGE_PATTERNS = ("ECONNREFUSED", "FATAL", "panic", "UnhandledPromiseRejection")
 ALERT_WINDOW = 300.0
 
@@ -40,13 +34,11 @@ class TrafficSource:
     name = "traffic"
     reading_type = TrafficReading
 
-    def __init__(
-        self, config: Config, clock: Clock, pattern: str = DEFAULT_PATTERN, window: float = 60.0
-    ) -> None:
+    def __init__(self, config: Config, clock: Clock) -> None:
         self.config = config
         self.clock = clock
-        self.pattern = re.compile(pattern)
-        self.window = window
+        self.pattern = re.compile(config.traffic.log_pattern)
+        self.window = config.traffic.window
         self.blocking = Blocking(self.name, workers=2)
         self._client = None
         self._since: float | None = None  # engine timestamp of the newest line seen
