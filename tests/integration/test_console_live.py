@@ -59,22 +59,9 @@ def test_check_tells_the_truth(config):
     assert levels["containers.running"] == "crit"
     value = {c["id"]: c["value"] for c in report["checks"]}["containers.running"]
     assert "api-mcp-1 unhealthy" in value
-    for ok in (
-        "api.health",
-        "redis.ping",
-        "api.env",
-        "db.migration",
-        "db.backup_age",
-        "catalog.count",
-        "smoke.search",
-        "smoke.product",
-        "mcp.health",
-        "affiliate.redirect",
-        "affiliate.tag",
-        "tls.expiry",
-        "pgbouncer.pool_usage",
-    ):
-        assert levels[ok] == "ok", (ok, report)
+    # Everything else on the stack is healthy; disk and swap depend on the machine running CI.
+    for check_id in set(levels) - {"containers.running", "host.disk", "host.swap"}:
+        assert levels[check_id] == "ok", (check_id, report)
     table = subprocess.run(
         [sys.executable, "-m", "console", "check", "--config", config.source_path],
         capture_output=True,
