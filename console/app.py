@@ -32,7 +32,6 @@ from console.readings import (
     HostReading,
     PoolReading,
     PostgresReading,
-    Reading,
     RedisReading,
     SmokeReading,
     TrafficReading,
@@ -123,7 +122,8 @@ class LaunchConsole(App[None]):
         self._apply_size(self.size.width, self.size.height)
         self.refresh_panes()
         if self.live:
-            self.poller.on_reading = self._on_reading
+            # Readings land in the store; the one-second tick redraws what changed. Assessing
+            # on every reading as well cost more CPU than the screen gained.
             self.poller.start()
             self.set_interval(self.tick, self.refresh_panes)
             self._watch_terminal_loss()
@@ -156,11 +156,6 @@ class LaunchConsole(App[None]):
 
     # --- data to panes ------------------------------------------------------------------------
 
-    def _on_reading(self, reading: Reading) -> None:
-        # Readings arrive on the app's own event loop; the tick redraws. A pane of a source that
-        # just answered is redrawn at once so a fresh value never waits a whole tick.
-        self._refresh_source(reading.source)
-
     async def sweep(self) -> None:
         """Poll every source once and redraw: for tests and the 'poll now' key."""
         await self.poller.sweep()
@@ -178,12 +173,6 @@ class LaunchConsole(App[None]):
         self.query_one(AlertStrip).show_alerts(self.assessment.alerts)
         for source in ("containers", *METRIC_PANES):
             self._show_source(source, now)
-
-    def _refresh_source(self, source: str) -> None:
-        now = self.clock.now()
-        self.assessment = assess(self.store, self.config, now)
-        self._show_source(source, now)
-        self.query_one(AlertStrip).show_alerts(self.assessment.alerts)
 
     def _subtitle(self, source: str) -> tuple[str, bool]:
         """The border's subtitle (error or staleness with the age) and whether values are old."""
