@@ -36,7 +36,7 @@ from console.readings import (
     SmokeReading,
     TrafficReading,
 )
-from console.rules import Assessment, Level, assess
+from console.rules import Assessment, assess
 from console.sources import SOURCE_NAMES, Source
 from console.store import Store
 from console.timeline import countdown, wall
@@ -204,6 +204,4 @@ class LaunchConsole(App[None]):
         if isinstance(good, reading_type):
             metrics.show_rows(rows_for(good, findings), level, subtitle, dim=old)
         else:
-            metrics.show_rows(
-                [("", "no data yet", None)], level if level else Level.UNKNOWN, subtitle
-            )
+            metrics.show_rows([("", "no data yet", None)], level, subtitle)

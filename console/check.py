@@ -20,7 +20,7 @@ from console.readings import (
     RedisReading,
     SmokeReading,
 )
-from console.rules import Level, level_for, pct
+from console.rules import Level, error_level, level_for, pct
 
 # id, title, owner (runbook Section 5.1: Bolt infra/DB, Atlas smoke tests, Link affiliate).
 CHECKS = (
@@ -41,6 +41,17 @@ CHECKS = (
     ("affiliate.redirect", "Affiliate redirect tagged", "Link"),
     ("tls.expiry", "SSL cert valid, not expiring < 30 days", "Atlas"),
 )
+SOURCE_OF = {
+    "containers.running": "containers",
+    "api.env": "containers",
+    "pgbouncer.pool_usage": "pgbouncer",
+    "redis.ping": "redis",
+    "host.disk": "host",
+    "host.swap": "host",
+    "db.backup_age": "host",
+    "db.migration": "postgres",
+    "catalog.count": "postgres",
+}
 SMOKE_IDS = {
     "api.health",
     "affiliate.tag",
@@ -64,31 +75,17 @@ class CheckResult:
 
 def _verdict(check_id: str, by_source: dict[str, Reading], config: Config) -> tuple[Level, str]:
     """Level and value of one check from the sweep's readings."""
-    if check_id in SMOKE_IDS:
-        smoke = by_source.get("smoke")
-        if not isinstance(smoke, SmokeReading) or not smoke.ok:
-            return Level.UNKNOWN, smoke.error if smoke else "no reading"
-        found = smoke.get(check_id)
+    source = "smoke" if check_id in SMOKE_IDS else SOURCE_OF[check_id]
+    r = by_source.get(source)
+    if r is None:
+        return Level.UNKNOWN, "no reading"
+    if r.error is not None:
+        return error_level(r.error), r.error
+    if isinstance(r, SmokeReading):
+        found = r.get(check_id)
         if found is None:
             return Level.UNKNOWN, "not checked"
         return (Level.OK if found.ok else Level.CRIT), found.detail
-    source = {
-        "containers.running": "containers",
-        "api.env": "containers",
-        "pgbouncer.pool_usage": "pgbouncer",
-        "redis.ping": "redis",
-        "host.disk": "host",
-        "host.swap": "host",
-        "db.backup_age": "host",
-        "db.migration": "postgres",
-        "catalog.count": "postgres",
-    }[check_id]
-    r = by_source.get(source)
-    if r is None or not r.ok:
-        level = (
-            Level.CRIT if r is not None and (r.error or "").startswith("DOWN") else Level.UNKNOWN
-        )
-        return level, r.error if r else "no reading"
     t = config.thresholds
     if isinstance(r, ContainersReading):
         if check_id == "api.env":

@@ -11,7 +11,7 @@ the store keeps their history for sustained rules and charts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Self
 
 
@@ -31,9 +31,6 @@ class Reading:
 
     def metrics(self) -> dict[str, float | None]:
         return {}
-
-    def restamped(self, at: float) -> Self:
-        return replace(self, at=at)
 
 
 # --- containers -------------------------------------------------------------------------------
@@ -183,6 +180,10 @@ class HostReading(Reading):
 
 
 # --- traffic (from the API's access logs) -----------------------------------------------------
+
+# Section 3.1: page on-call at once for any of these in the logs; for
+# UnhandledPromiseRejection, above 50 occurrences. Pattern -> count that is still tolerated.
+LOG_PAGE_PATTERNS = {"ECONNREFUSED": 0, "FATAL": 0, "panic": 0, "UnhandledPromiseRejection": 50}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,6 +14,7 @@ from enum import IntEnum
 from console.config import Band, Config, Trigger
 from console.durations import format_duration
 from console.readings import (
+    LOG_PAGE_PATTERNS,
     ContainersReading,
     HostReading,
     PoolReading,
@@ -181,10 +182,13 @@ def _source_error(reading: Reading | None) -> Finding | None:
         return Finding("source", "source", Level.UNKNOWN, "waiting for first reading")
     if reading.error is None:
         return None
-    # DOWN is a verdict about the system (refused, not found); TIMEOUT and ERROR are about our
-    # view of it, so the honest level is unknown.
-    level = Level.CRIT if reading.error.startswith("DOWN") else Level.UNKNOWN
-    return Finding("source", "source", level, reading.error)
+    return Finding("source", "source", error_level(reading.error), reading.error)
+
+
+def error_level(error: str) -> Level:
+    """DOWN is a verdict about the system (refused, not found); TIMEOUT and ERROR are about our
+    view of it, so the honest level is unknown."""
+    return Level.CRIT if error.startswith("DOWN") else Level.UNKNOWN
 
 
 def container_findings(r: ContainersReading, config: Config) -> list[Finding]:
@@ -282,18 +286,13 @@ def host_findings(r: HostReading, config: Config) -> list[Finding]:
     return out
 
 
-# Section 3.1: page on-call at once for any of these in the logs, and for more than 50
-# UnhandledPromiseRejection.
-PAGE_PATTERNS = {"ECONNREFUSED": 0, "FATAL": 0, "panic": 0, "UnhandledPromiseRejection": 50}
-
-
 def traffic_findings(r: TrafficReading, config: Config) -> list[Finding]:
     t = config.thresholds
     logs = [
         Finding(
             f"log:{pattern}",
             f"log {pattern}",
-            Level.CRIT if count > PAGE_PATTERNS.get(pattern, 0) else Level.WARN,
+            Level.CRIT if count > LOG_PAGE_PATTERNS.get(pattern, 0) else Level.WARN,
             str(count),
         )
         for pattern, count in sorted(r.log_alerts.items())

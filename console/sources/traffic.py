@@ -14,11 +14,10 @@ from typing import Any
 
 from console.clock import Clock
 from console.config import Config
-from console.readings import TrafficReading
+from console.readings import LOG_PAGE_PATTERNS, TrafficReading
 from console.sources.base import Blocking, describe
 from console.sources.docker import docker_client, parse_time
 
-PAGE_PATTERNS = ("ECONNREFUSED", "FATAL", "panic", "UnhandledPromiseRejection")
 ALERT_WINDOW = 300.0
 
 
@@ -63,7 +62,7 @@ class TrafficSource:
             if self._since is not None and t <= self._since:
                 continue
             self._since = t
-            for word in PAGE_PATTERNS:
+            for word in LOG_PAGE_PATTERNS:
                 if word in line:
                     self._alerts.append((t, word))
             match = self.pattern.search(line)
