@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 
-from rich.console import RenderableType
-from rich.table import Table
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.text import Text
 from textual.widgets import Static
 
@@ -23,25 +23,36 @@ LEVEL_CLASSES = tuple(f"level-{level.word}" for level in Level)
 Row = tuple[str, str, Level | None]
 
 
-def level_text(level: Level) -> Text:
-    return Text(f"{level.symbol} {level.word}", style=LEVEL_STYLE[level])
+class RowsView:
+    """Label / value / level rows laid out at render time, when the pane's width is known.
 
+    Values are never cut while they fit the pane: labels give way first (with an ellipsis),
+    and values line up on the right edge.
+    Colour is never the only signal: every levelled value carries its symbol.
+    """
 
-def rows_table(rows: list[Row], dim: bool = False) -> Table:
-    """Label / value / level columns; colour is never the only signal (symbols too)."""
-    table = Table.grid(padding=(0, 1), expand=True)
-    # Values are never cut: their column is as wide as the widest; labels give way instead.
-    value_width = max((len(value) for _, value, _ in rows), default=1)
-    table.add_column(
-        "label", style="dim italic" if dim else "dim", no_wrap=True, overflow="ellipsis"
-    )
-    table.add_column("value", justify="right", no_wrap=True, min_width=value_width)
-    table.add_column("level", width=1, no_wrap=True)
-    for label, value, level in rows:
-        style = "dim" if dim else (LEVEL_STYLE[level] if level is not None else "")
-        symbol = Text(level.symbol, style=style) if level is not None else Text("")
-        table.add_row(label, Text(value, style=style), symbol)
-    return table
+    def __init__(self, rows: list[Row], dim: bool = False) -> None:
+        self.rows = rows
+        self.dim = dim
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        for label, value, level in self.rows:
+            # Each row gives its label what its own value leaves: short values keep long labels.
+            value_width = min(cell_len(value), max(1, width - 3))
+            label_width = max(0, width - value_width - 3)
+            style = "dim" if self.dim else (LEVEL_STYLE[level] if level is not None else "")
+            line = Text(no_wrap=True, overflow="ellipsis")
+            shown = Text(label, style="dim italic" if self.dim else "dim")
+            shown.truncate(label_width, overflow="ellipsis", pad=True)
+            line.append_text(shown)
+            line.append(" ")
+            cell = Text(value, style=style)
+            cell.truncate(value_width, overflow="ellipsis")
+            line.append_text(cell)
+            line.append(" ")
+            line.append(level.symbol if level is not None else " ", style=style)
+            yield line
 
 
 class Pane(Static):
@@ -106,4 +117,4 @@ class MetricsPane(Pane):
         self, rows: list[Row], level: Level, subtitle: str = "", dim: bool = False
     ) -> bool:
         key = (tuple(rows), dim)
-        return self.show(key, level, lambda: rows_table(rows, dim), subtitle)
+        return self.show(key, level, lambda: RowsView(rows, dim), subtitle)
