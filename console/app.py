@@ -14,18 +14,25 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import ClassVar
 
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.events import Resize
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
+from console.actions.plan import cancelled, execute
+from console.actions.runbook import ACTIONS, build_plan
+from console.audit import AuditLog
 from console.clock import Clock
 from console.config import Config
+from console.control import Control
 from console.durations import format_duration
+from console.lock import ActionBusy, ActionLock
 from console.poller import Poller
 from console.readings import (
     ContainersReading,
@@ -42,10 +49,12 @@ from console.store import Store
 from console.timeline import countdown, wall
 from widgets.alerts import AlertStrip
 from widgets.clock import CountdownPane
+from widgets.confirm import ConfirmModal
 from widgets.containers import ContainersPane
 from widgets.header import StatusBar
 from widgets.pane import MetricsPane
 from widgets.panes import host_rows, pool_rows, postgres_rows, redis_rows, smoke_rows, traffic_rows
+from widgets.progress import ProgressScreen
 
 # pane id -> (title, reading type, rows function); the containers pane is its own widget.
 METRIC_PANES = {
@@ -79,6 +88,10 @@ class LaunchConsole(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("r", "refresh_now", "Poll now", show=False),
+        Binding("R", "remediate('rollback')", "Rollback"),
+        Binding("D", "remediate('disk_cleanup')", "Disk clean-up"),
+        Binding("A", "remediate('restart_api')", "Restart API"),
+        Binding("P", "remediate('ingestion')", "Pause/resume ingestion"),
     ]
 
     def __init__(
@@ -92,6 +105,7 @@ class LaunchConsole(App[None]):
         read_only: bool = False,
         live: bool = True,
         tick: float = 1.0,
+        control: Control | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -104,6 +118,10 @@ class LaunchConsole(App[None]):
         self.store = Store(clock, config.poll.history, stale_after(config))
         self.poller = Poller(sources, self.store, clock, config.poll)
         self.assessment = Assessment()
+        self.control = control
+        self.audit = AuditLog(config.audit.path)
+        self.lock = ActionLock(config.actions.lock_path)
+        self.running_action: str | None = None
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -153,6 +171,88 @@ class LaunchConsole(App[None]):
 
     async def on_unmount(self) -> None:
         await self.poller.stop()
+        if self.control is not None:
+            await self.control.close()
+
+    # --- remediation --------------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for name, title in ACTIONS.items():
+            # Through run_action, so the palette meets exactly the same refusals as the keys.
+            yield SystemCommand(
+                title,
+                "remediation: shows its plan first",
+                partial(self.run_action, f"remediate({name!r})"),
+            )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # App bindings stay live under a modal: keep the action keys from firing there (typing
+        # ROLLBACK must not also press A for "restart API").
+        return not (action == "remediate" and isinstance(self.screen, ModalScreen))
+
+    def refusal(self, name: str) -> str | None:
+        """Why the action cannot start now, or None. The single gate for keys and palette."""
+        if self.read_only:
+            return "READ-ONLY console (--read-only): remediation is disabled on this screen."
+        if self.control is None:
+            return "No control of the stack in this console."
+        if self.running_action is not None:
+            return f"{self.running_action} is already running in this console."
+        holder = self.lock.holder()
+        if holder is not None:
+            return f"Another console holds the action lock: {holder.describe()}."
+        return None
+
+    def action_remediate(self, name: str) -> None:
+        reason = self.refusal(name)
+        if reason is not None:
+            self.notify(reason, title=f"{ACTIONS.get(name, name)} refused", severity="error")
+            return
+        self.running_action = name  # set now: a second key press before the plan shows is refused
+        self.run_worker(self._remediate(name), group="remediation", exclusive=True)
+
+    async def _remediate(self, name: str) -> None:
+        assert self.control is not None
+        try:
+            try:
+                plan = await build_plan(name, self.config, self.control, self.clock.now())
+            except Exception as exc:  # the preview could not be made: say so, do nothing
+                self.notify(
+                    f"Could not prepare the plan: {type(exc).__name__}: {exc}",
+                    title=ACTIONS[name],
+                    severity="error",
+                )
+                return
+            confirmed = await self.push_screen_wait(ConfirmModal(plan, self.audit.operator))
+            if not confirmed:
+                cancelled(plan, self.audit)
+                self.notify("Cancelled: nothing was done.", title=plan.title)
+                return
+            screen = ProgressScreen(plan)
+            await self.push_screen(screen)
+            try:
+                ok = await execute(plan, self.audit, self.lock, lambda p, s: screen.update_plan())
+            except ActionBusy as exc:
+                screen.dismiss(None)
+                self.notify(f"Refused: {exc}", title=plan.title, severity="error")
+                return
+            except OSError as exc:  # the audit log cannot be written: stop, and say why
+                screen.update_plan(finished=True)
+                self.notify(
+                    f"Stopped: audit log {self.audit.path}: {exc.strerror}",
+                    title=plan.title,
+                    severity="error",
+                )
+                return
+            screen.update_plan(finished=True)
+            self.notify(
+                "Every step verified." if ok else "Stopped at a failed step.",
+                title=plan.title,
+                severity="information" if ok else "error",
+            )
+        finally:
+            self.running_action = None
 
     # --- data to panes ------------------------------------------------------------------------
 

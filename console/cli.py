@@ -82,7 +82,7 @@ def check_main(argv: Sequence[str]) -> int:
     except ConfigError as exc:
         print(f"launch-console: {exc}", file=sys.stderr)
         return 2
-    sources, clock = _sources(config, args.demo, scenario="launch", speed=1.0, seed=7)
+    sources, clock, _ = _sources(config, args.demo, scenario="launch", speed=1.0, seed=7)
 
     async def sweep():
         from console.poller import Poller
@@ -101,7 +101,7 @@ def check_main(argv: Sequence[str]) -> int:
 
 
 def _sources(config: Config, demo: bool, scenario: str, speed: float, seed: int):
-    """The sources and clock for the demo stack or the live one."""
+    """The sources, the clock and a maker of the control, for the demo stack or the live one."""
     if demo:
         from console.clock import SimClock
         from console.sim import SimStack, sim_sources
@@ -115,12 +115,15 @@ def _sources(config: Config, demo: bool, scenario: str, speed: float, seed: int)
             scraper=config.docker.scraper,
             services=tuple(config.docker.services),
         )
-        return sim_sources(stack, clock), clock
+        from console.sim.control import SimControl
+
+        return sim_sources(stack, clock), clock, lambda: SimControl(stack, clock)
     from console.clock import SystemClock
+    from console.control.live import LiveControl
     from console.sources.live import live_sources
 
     clock = SystemClock()
-    return live_sources(config, clock), clock
+    return live_sources(config, clock), clock, lambda: LiveControl(config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -157,13 +160,22 @@ def make_app(config: Config, args: argparse.Namespace):  # -> LaunchConsole
     # Imported here so that --help, --version and config errors answer without loading Textual.
     from console.app import LaunchConsole
 
-    sources, clock = _sources(config, args.demo, args.scenario, args.speed, args.seed)
+    sources, clock, make_control = _sources(config, args.demo, args.scenario, args.speed, args.seed)
     if args.demo:
         speed = f" ×{args.speed:g}" if args.speed != 1 else ""
         mode, detail = "DEMO", f"scenario {args.scenario}{speed} · seed {args.seed}"
     else:
         mode, detail = "LIVE", config.source_path
-    return LaunchConsole(config, sources, clock, mode=mode, detail=detail, read_only=args.read_only)
+    return LaunchConsole(
+        config,
+        sources,
+        clock,
+        mode=mode,
+        detail=detail,
+        read_only=args.read_only,
+        # A read-only console is given no control at all: nothing to misfire.
+        control=None if args.read_only else make_control(),
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import re
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -147,6 +147,59 @@ class Host(Model):
     backups: str = "/home/paperclip/.rex/workspace/backups"
 
 
+# --- remediation (runbook Section 4) ---------------------------------------------------------
+
+
+def _default_state_dir() -> str:
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
+    return os.path.join(base, "launch-console")
+
+
+class Actions(Model):
+    # Rollback step 1: "signal" sends SIGHUP to the API container (graceful reload with the US
+    # flag off); "compose" runs compose_command, an argument list (never a shell string).
+    pause_traffic: Literal["signal", "compose"] = "signal"
+    compose_command: list[str] = Field(
+        default_factory=lambda: [
+            "docker-compose",
+            "-f",
+            "/home/paperclip/.rex/workspace/api/docker-compose.yml",
+            "up",
+            "-d",
+            "api",
+        ]
+    )
+    # How long to wait for the API's /health after a restart, and for a container to stop.
+    health_wait: Duration = 60.0
+    stop_timeout: Duration = 10.0
+    # One action at a time per host, across consoles (every user's console must see this path).
+    lock_path: str = "/tmp/launch-console-actions.lock"
+
+
+class CleanupRule(Model):
+    # A directory relative to [host] workspace, a file-name glob, and a minimum age.
+    under: str = "."
+    glob: str
+    older_than: Duration
+
+
+class Cleanup(Model):
+    # Section 4.4: scraper *.json older than 7 days, workspace *.jsonl older than 3 days.
+    rules: list[CleanupRule] = Field(
+        default_factory=lambda: [
+            CleanupRule(under="scraper", glob="*.json", older_than=7 * 86400),
+            CleanupRule(under=".", glob="*.jsonl", older_than=3 * 86400),
+        ]
+    )
+    docker_prune: bool = True
+
+
+class Audit(Model):
+    path: str = Field(default_factory=lambda: os.path.join(_default_state_dir(), "audit.jsonl"))
+
+
 # --- thresholds -------------------------------------------------------------------------------
 
 
@@ -265,6 +318,9 @@ class Config(Model):
     milestones: list[Milestone] = Field(default_factory=lambda: list(DEFAULT_MILESTONES))
     roles: list[Role] = Field(default_factory=list)
     poll: Poll = Poll()
+    actions: Actions = Actions()
+    cleanup: Cleanup = Cleanup()
+    audit: Audit = Audit()
 
     # Where the file came from, for messages; not a key.
     source_path: str = Field(default="", exclude=True)

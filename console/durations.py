@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import re
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|d|h|m|s)")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def parse_duration(value: str | float | int) -> float:
@@ -41,7 +41,10 @@ def format_duration(seconds: float) -> str:
         return f"{sign}{s}s"
     if s < 3600:
         return f"{sign}{s // 60}m{s % 60:02d}s"
-    return f"{sign}{s // 3600}h{(s % 3600) // 60:02d}m"
+    if s < 86400:
+        return f"{sign}{s // 3600}h{(s % 3600) // 60:02d}m"
+    days, hours = s // 86400, (s % 86400) // 3600
+    return f"{sign}{days}d" + (f"{hours:02d}h" if hours else "")
 
 
 def format_offset(seconds: float) -> str:

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import tempfile
+
 from config import DEMO, shipped
 from console.app import LaunchConsole
-from console.clock import FrozenClock
+from console.clock import Clock, FrozenClock
 from console.config import Config, load_config
 from console.sim import SimStack, sim_sources
+from console.sim.control import SimControl
 
 LAUNCH = load_config(shipped(DEMO)).launch.epoch
 
 
-def demo_config() -> Config:
-    return load_config(shipped(DEMO))
+def demo_config(state_dir: str | None = None) -> Config:
+    """The demo config; its audit log and action lock go to `state_dir` (a fresh temp dir)."""
+    config = load_config(shipped(DEMO))
+    state = state_dir or tempfile.mkdtemp(prefix="lc-state-")
+    return config.model_copy(
+        update={
+            "audit": config.audit.model_copy(update={"path": f"{state}/audit.jsonl"}),
+            "actions": config.actions.model_copy(
+                update={"lock_path": f"{state}/actions.lock", "health_wait": 5.0}
+            ),
+        }
+    )
 
 
 def demo_app(
@@ -20,10 +33,12 @@ def demo_app(
     scenario: str = "launch",
     read_only: bool = False,
     seed: int = 7,
-) -> tuple[LaunchConsole, FrozenClock, SimStack]:
+    clock: Clock | None = None,
+    state_dir: str | None = None,
+) -> tuple[LaunchConsole, Clock, SimStack]:
     """The demo console frozen at `start_offset` seconds from launch, with nothing running."""
-    config = demo_config()
-    clock = FrozenClock(config.launch.epoch + start_offset)
+    config = demo_config(state_dir)
+    clock = clock or FrozenClock(config.launch.epoch + start_offset)
     stack = SimStack(launch=config.launch.epoch, scenario=scenario, seed=seed)
     app = LaunchConsole(
         config,
@@ -33,6 +48,7 @@ def demo_app(
         detail=f"scenario {scenario} · seed {seed}",
         read_only=read_only,
         live=False,
+        control=None if read_only else SimControl(stack, clock, step_delay=0),
     )
     return app, clock, stack
 

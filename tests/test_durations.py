@@ -40,3 +40,5 @@ def test_offsets_and_durations():
     assert format_duration(45) == "45s"
     assert format_duration(192) == "3m12s"
     assert format_duration(7500) == "2h05m"
+    assert format_duration(7 * 86400) == "7d"
+    assert format_duration(25 * 3600) == "1d01h"

@@ -1,0 +1,294 @@
+"""The runbook's Section 4 remediations as plans (rollback, disk clean-up, restart, ingestion).
+
+A plan is built from the config and a `Control`; building one changes nothing (the disk
+clean-up reads the file system to preview exactly which files would go).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from console.actions.plan import Plan, Step
+from console.config import Config
+from console.control import Control
+from console.rules import size
+
+ACTIONS = {
+    "rollback": "Rollback (runbook 4.3)",
+    "disk_cleanup": "Disk clean-up (runbook 4.4)",
+    "restart_api": "Restart API (Appendix A)",
+    "ingestion": "Pause / resume ingestion (4.3 step 2, 4.5 step 5)",
+}
+
+
+async def _wait_healthy(control: Control, timeout: float, since: float | None = None):
+    """Poll /health until it answers ok, bounded by `timeout` seconds of wall time."""
+    deadline = time.monotonic() + timeout
+    detail = ""
+    while time.monotonic() < deadline:
+        ok, detail = await control.api_health()
+        if ok:
+            return True, detail
+        await asyncio.sleep(0.5)
+    return False, f"not healthy after {timeout:g}s ({detail})"
+
+
+def _stop_scraper(config: Config, control: Control) -> Step:
+    name = config.docker.scraper
+
+    async def skip():
+        info = await control.container(name)
+        if info.state == "missing":
+            return None  # let the step fail loudly: the container should exist
+        return None if info.state == "running" else f"already stopped ({info.state})"
+
+    async def run():
+        await control.stop(name)
+        return "stopped"
+
+    async def verify():
+        info = await control.container(name)
+        return info.state == "exited", f"state {info.state}"
+
+    return Step(
+        "stop_scraper",
+        "Stop the US scraper (pause ingestion)",
+        name,
+        f"docker stop {name}",
+        "state exited",
+        run,
+        verify,
+        skip,
+    )
+
+
+def _restart_api(config: Config, control: Control) -> Step:
+    name = config.docker.api
+    before: dict[str, float | None] = {}
+
+    async def run():
+        before["started"] = (await control.container(name)).started_at
+        await control.restart(name)
+        return "restarted"
+
+    async def verify():
+        info = await control.container(name)
+        if info.state != "running" or info.started_at == before.get("started"):
+            return False, f"state {info.state}, start time unchanged"
+        ok, detail = await _wait_healthy(control, config.actions.health_wait)
+        return ok, detail
+
+    return Step(
+        "restart_api",
+        "Restart the API container and wait for /health",
+        name,
+        f"docker restart {name}",
+        "new start time, /health ok",
+        run,
+        verify,
+    )
+
+
+def rollback(config: Config, control: Control, now: float, reason: str = "") -> Plan:
+    api = config.docker.api
+    if config.actions.pause_traffic == "signal":
+
+        async def pause():
+            await control.signal(api, "HUP")
+            return "SIGHUP sent"
+
+        pause_call = f'docker kill --signal HUP {api}  (runbook: sh -c "kill -HUP 1")'
+    else:
+        argv = list(config.actions.compose_command)
+
+        async def pause():
+            rc, out = await control.run_command(argv)
+            if rc != 0:
+                raise RuntimeError(f"exit {rc}: {out}")
+            return f"exit 0 {out}".strip()
+
+        pause_call = " ".join(argv)
+
+    async def still_running():
+        info = await control.container(api)
+        return info.state == "running", f"{api} {info.state}"
+
+    async def verify_all():
+        health, h = await control.api_health()
+        search, s = await control.api_search()
+        return health and search, f"{h}; {s}"
+
+    async def noop():
+        return "checked"
+
+    plan = Plan("rollback", "Rollback (runbook 4.3)", [], confirm_word="ROLLBACK")
+    plan.steps = [
+        Step(
+            "pause_traffic",
+            "Pause incoming US traffic",
+            api,
+            pause_call,
+            f"{api} reloads, still running",
+            pause,
+            still_running,
+        ),
+        _stop_scraper(config, control),
+        _restart_api(config, control),
+        Step(
+            "verify",
+            "Verify the rollback: health and search",
+            config.api.base_url,
+            "GET /health; GET /api/search?q=test&limit=1",
+            "200 ok, total > 0",
+            noop,
+            verify_all,
+        ),
+    ]
+    plan.preview = ["Then: the 'ROLLBACK INITIATED' post (runbook 4.2), ready to copy."]
+    plan.result = [rollback_post(config, reason, now)]
+    return plan
+
+
+def rollback_post(config: Config, reason: str, now: float) -> str:
+    """Runbook 4.2's template, filled in (the reason and ETA are for Rex to complete)."""
+    t = datetime.fromtimestamp(now, UTC).astimezone(ZoneInfo(config.launch.zone))
+    return (
+        f"⚠️ ROLLBACK INITIATED — {t:%H:%M %Z}\n"
+        f"Reason: {reason or '[one sentence]'}\n"
+        "Lead: Rex\n"
+        "ETA to stable: [estimate]"
+    )
+
+
+def restart_api(config: Config, control: Control) -> Plan:
+    return Plan("restart_api", "Restart API (Appendix A)", [_restart_api(config, control)])
+
+
+async def ingestion(config: Config, control: Control) -> Plan:
+    """Pause the scraper when it runs, resume it when it does not."""
+    name = config.docker.scraper
+    info = await control.container(name)
+    if info.state == "running":
+        return Plan(
+            "pause_ingestion",
+            "Pause ingestion (runbook 4.3 step 2)",
+            [_stop_scraper(config, control)],
+        )
+
+    async def skip():
+        now = await control.container(name)
+        return "already running" if now.state == "running" else None
+
+    async def run():
+        await control.start(name)
+        return "started"
+
+    async def verify():
+        now = await control.container(name)
+        return now.state == "running", f"state {now.state}"
+
+    step = Step(
+        "start_scraper",
+        "Resume the US scraper",
+        name,
+        f"docker start {name}",
+        "state running",
+        run,
+        verify,
+        skip,
+    )
+    return Plan("resume_ingestion", "Resume ingestion (runbook 4.5 step 5)", [step])
+
+
+async def disk_cleanup(config: Config, control: Control) -> Plan:
+    preview = await control.cleanup_preview()
+    used0, total = await control.disk()
+    lines = [f"disk {config.host.disk_path}: {100 * used0 / total:.1f}% of {size(total)} used"]
+    lines.append(f"largest under {config.host.workspace}:")
+    lines += [f"  {size(n):>10}  {name}" for name, n in preview.largest[:6]]
+    lines.append(f"would delete {len(preview.candidates)} files, {size(preview.total)}:")
+    lines += [f"  {size(c.size):>10}  {c.path}" for c in preview.candidates[:8]]
+    if len(preview.candidates) > 8:
+        lines.append(f"  … and {len(preview.candidates) - 8} more")
+    if preview.prune_bytes is not None:
+        reclaim = size(preview.prune_bytes)
+        lines.append(f"docker prune (dangling images, build cache) would reclaim ~{reclaim}")
+        lines.append("  no container is removed: a stopped scraper stays resumable")
+    lines += [f"note: {p}" for p in preview.problems]
+
+    async def delete_files():
+        counts = {"ok": 0, "skipped": 0, "failed": 0}
+        freed = 0
+        notes = []
+        for c in preview.candidates:
+            status, detail = await control.delete(c)
+            counts[status] += 1
+            if status == "ok":
+                freed += c.size
+            else:
+                notes.append(f"{c.path}: {detail}")
+        summary = (
+            f"deleted {counts['ok']} ({size(freed)}), "
+            f"skipped {counts['skipped']}, failed {counts['failed']}"
+        )
+        return summary + ("; " + "; ".join(notes[:5]) if notes else "")
+
+    async def prune():
+        return await control.prune()
+
+    async def remeasure():
+        return "measured"
+
+    async def verify_disk():
+        used, total2 = await control.disk()
+        return True, f"now {100 * used / total2:.1f}%, reclaimed {size(max(0, used0 - used))}"
+
+    steps = [
+        Step(
+            "delete_files",
+            f"Delete {len(preview.candidates)} old scrape files",
+            config.host.workspace,
+            "unlink each listed file (no symlinks, inside the workspace)",
+            "files gone; vanished or undeletable ones reported",
+            delete_files,
+        )
+    ]
+    if config.cleanup.docker_prune:
+        steps.append(
+            Step(
+                "docker_prune",
+                "Prune dangling images and build cache",
+                "docker",
+                "images.prune(dangling) + prune_builds() — not containers",
+                "space reclaimed",
+                prune,
+            )
+        )
+    steps.append(
+        Step(
+            "remeasure",
+            "Re-measure the disk",
+            config.host.disk_path,
+            "statvfs",
+            "disk usage lower",
+            remeasure,
+            verify_disk,
+        )
+    )
+    return Plan("disk_cleanup", "Disk clean-up (runbook 4.4)", steps, preview=lines)
+
+
+async def build_plan(name: str, config: Config, control: Control, now: float) -> Plan:
+    """The plan for one of ACTIONS; `now` is the console's time (simulated in the demo)."""
+    if name == "rollback":
+        return rollback(config, control, now)
+    if name == "disk_cleanup":
+        return await disk_cleanup(config, control)
+    if name == "restart_api":
+        return restart_api(config, control)
+    if name == "ingestion":
+        return await ingestion(config, control)
+    raise ValueError(f"unknown action {name!r}")

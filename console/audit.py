@@ -1,0 +1,56 @@
+"""The append-only audit log: one JSON line per step event, on disk before the step goes on.
+
+Fields: ts, operator (user and SSH client), action, step, status (planned / started / ok /
+failed / skipped / cancelled), detail. Details are written by the actions, which never put a
+secret in them; as a last guard, anything that looks like a URL with credentials is masked.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+from datetime import UTC, datetime
+
+STATUSES = ("planned", "started", "ok", "failed", "skipped", "cancelled")
+_CREDENTIALS = re.compile(r"(\w+://)[^/@\s:]*:[^/@\s]*@")
+
+
+def operator() -> str:
+    """Who is at the keyboard: the login user, and the SSH client's address when remote."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no passwd entry in a container: fall back to the uid
+        user = f"uid{os.getuid()}"
+    ssh = os.environ.get("SSH_CLIENT", "").split(" ")[0]
+    return f"{user}@{ssh}" if ssh else user
+
+
+class AuditLog:
+    def __init__(self, path: str, who: str | None = None) -> None:
+        self.path = path
+        self.operator = who or operator()
+
+    def write(self, action: str, step: str, status: str, detail: str = "") -> dict:
+        if status not in STATUSES:
+            raise ValueError(f"unknown audit status {status!r}")
+        record = {
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "operator": self.operator,
+            "action": action,
+            "step": step,
+            "status": status,
+            "detail": _CREDENTIALS.sub(r"\1***@", detail),
+        }
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        # O_APPEND: concurrent consoles never interleave inside a line; fsync before returning
+        # so the record is on disk before the step it records goes on.
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            os.write(fd, line.encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return record

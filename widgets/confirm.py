@@ -1,0 +1,115 @@
+"""The confirmation modal: the whole plan first, Cancel focused, nothing runs on cancel.
+
+`y` confirms and `n` / Escape / Enter-on-Cancel cancel. A plan with a confirm word (the
+rollback) confirms only when that word is typed into the field and Enter pressed there: `y`
+does nothing then, and the Confirm button stays disabled until the word is typed.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Key
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from console.actions.plan import Plan
+
+
+def plan_text(plan: Plan) -> Text:
+    text = Text()
+    for line in plan.preview:
+        text.append(line + "\n", style="dim" if line.startswith("  ") else "")
+    if plan.preview:
+        text.append("\n")
+    for i, step in enumerate(plan.steps, 1):
+        text.append(f"{i}. {step.title}\n", style="bold")
+        text.append(f"   target  {step.target}\n")
+        text.append(f"   call    {step.call}\n", style="cyan")
+        text.append(f"   expect  {step.expect}\n", style="dim")
+    return text
+
+
+class ConfirmModal(ModalScreen[bool]):
+    DEFAULT_CSS = """
+    ConfirmModal { align: center middle; }
+    ConfirmModal #dialog {
+        width: 90%; max-width: 110; height: auto; max-height: 90%;
+        border: heavy $error; background: $surface; padding: 0 1;
+    }
+    ConfirmModal #plan { height: auto; max-height: 30; }
+    ConfirmModal #buttons { height: auto; align-horizontal: right; }
+    ConfirmModal Button { margin-left: 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("n", "cancel", "Cancel", show=False),
+        Binding("y", "confirm", "Confirm", show=False),
+    ]
+
+    def __init__(self, plan: Plan, operator: str) -> None:
+        super().__init__()
+        self.plan = plan
+        self.operator = operator
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Text(f"{self.plan.title}: what will be done", style="bold"), id="title")
+            with VerticalScroll(id="plan"):
+                yield Static(plan_text(self.plan))
+            yield Static(
+                Text(f"as {self.operator}; every step is written to the audit log", style="dim")
+            )
+            word = self.plan.confirm_word
+            if word:
+                yield Input(placeholder=f"type {word} and press Enter to arm", id="word")
+            with Horizontal(id="buttons"):
+                yield Button("Cancel", id="cancel", variant="primary")
+                yield Button("Confirm", id="confirm", variant="error", disabled=bool(word))
+
+    def on_mount(self) -> None:
+        # The less destructive choice wins: Cancel has the focus, Enter cancels.
+        self.query_one("#cancel", Button).focus()
+
+    def on_key(self, event: Key) -> None:
+        # Typing the confirm word goes to its field even while Cancel has the focus (which it
+        # keeps for Enter): R-O-L-L-B-A-C-K typed straight away just works.
+        word_input = self.query("#word")
+        if self.plan.confirm_word and word_input and event.is_printable and event.character:
+            field = word_input.first(Input)
+            if not field.has_focus:
+                field.focus()
+                field.insert_text_at_cursor(event.character)
+                event.stop()
+                event.prevent_default()
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_confirm(self) -> None:
+        if self.plan.confirm_word:
+            self.notify(
+                f"Type {self.plan.confirm_word} in the field and press Enter.", severity="warning"
+            )
+            return
+        self.dismiss(True)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = event.value != self.plan.confirm_word
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value == self.plan.confirm_word:
+            self.dismiss(True)
+        else:
+            self.notify(
+                f"Not confirmed: type {self.plan.confirm_word} exactly.", severity="warning"
+            )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm" and not event.button.disabled)
