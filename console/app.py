@@ -26,7 +26,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 
 from console.actions.plan import cancelled, execute
-from console.actions.runbook import ACTIONS, build_plan
+from console.actions.runbook import ACTIONS, build_plan, db_restore
 from console.audit import AuditLog
 from console.clock import Clock
 from console.config import Config
@@ -52,6 +52,7 @@ from widgets.clock import CountdownPane
 from widgets.confirm import ConfirmModal
 from widgets.containers import ContainersPane
 from widgets.header import StatusBar
+from widgets.names import NamesModal
 from widgets.pane import MetricsPane
 from widgets.panes import host_rows, pool_rows, postgres_rows, redis_rows, smoke_rows, traffic_rows
 from widgets.progress import ProgressScreen
@@ -92,6 +93,7 @@ class LaunchConsole(App[None]):
         Binding("D", "remediate('disk_cleanup')", "Disk clean-up"),
         Binding("A", "remediate('restart_api')", "Restart API"),
         Binding("P", "remediate('ingestion')", "Pause/resume ingestion"),
+        Binding("B", "remediate('db_restore')", "DB restore"),
     ]
 
     def __init__(
@@ -216,7 +218,14 @@ class LaunchConsole(App[None]):
         assert self.control is not None
         try:
             try:
-                plan = await build_plan(name, self.config, self.control, self.clock.now())
+                if name == "db_restore":
+                    names = await self.push_screen_wait(NamesModal(self.audit.operator))
+                    if names is None:
+                        self.notify("Cancelled: nothing was done.", title=ACTIONS[name])
+                        return
+                    plan = await db_restore(self.config, self.control, *names)
+                else:
+                    plan = await build_plan(name, self.config, self.control, self.clock.now())
             except Exception as exc:  # the preview could not be made: say so, do nothing
                 self.notify(
                     f"Could not prepare the plan: {type(exc).__name__}: {exc}",

@@ -176,6 +176,10 @@ class Actions(Model):
     stop_timeout: Duration = 10.0
     # One action at a time per host, across consoles (every user's console must see this path).
     lock_path: str = "/tmp/launch-console-actions.lock"
+    # Section 4.5: the console does not restore by itself; it shows this for a person to run.
+    restore_command: str = (
+        "Bolt restores per /home/paperclip/buywhere-api/docs/backup_restore_runbook.md"
+    )
 
 
 class CleanupRule(Model):

@@ -198,3 +198,45 @@ def test_audit_lines_never_carry_credentials(tmp_path):
     record = audit.write("rollback", "s", "failed", "postgresql://buywhere:hunter2@db/catalog down")
     assert "hunter2" not in Path(audit.path).read_text()
     assert record["detail"] == "postgresql://***@db/catalog down"
+
+
+async def test_guided_restore_waits_for_the_person_and_needs_two_names(tmp_path):
+    from widgets.names import NamesModal
+
+    app, clock, stack = demo_app(state_dir=str(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("B")
+        await pilot.pause()
+        assert isinstance(app.screen, NamesModal)
+        app.screen.query_one("#operator").value = "Bolt"
+        await pilot.press(*"bolt", "enter")  # the same person cannot authorise
+        await pilot.pause()
+        assert isinstance(app.screen, NamesModal)
+        app.screen.query_one("#authoriser").value = ""
+        await pilot.press(*"Rex", "enter")
+        modal = None
+        for _ in range(20):
+            await pilot.pause()
+            if isinstance(app.screen, ConfirmModal):
+                modal = app.screen
+                break
+        assert modal is not None and modal.plan.confirm_word == "RESTORE"
+        assert any("catalog-2026-04-23.sql.gz" in line for line in modal.plan.preview)
+        await pilot.pause()  # let the modal take the focus before typing
+        await pilot.press(*"RESTORE", "enter")
+        for _ in range(50):
+            await pilot.pause()
+            if (
+                isinstance(app.screen, ProgressScreen)
+                and app.screen.plan.steps[1].status == "started"
+            ):
+                break
+        progress = app.screen
+        assert [s.status for s in progress.plan.steps] == ["ok", "started", "pending", "pending"]
+        assert not stack.scraper_running(clock.now())  # ingestion stopped while a person restores
+        await pilot.press("d")
+        await finish(pilot)
+        assert [s.status for s in progress.plan.steps] == ["ok", "ok", "ok", "ok"]
+    assert stack.scraper_running(clock.now())
+    details = [r["detail"] for r in audit_lines(app) if r["status"] == "planned"]
+    assert all("authorised by Rex" in d for d in details)

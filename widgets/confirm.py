@@ -66,7 +66,11 @@ class ConfirmModal(ModalScreen[bool]):
             )
             word = self.plan.confirm_word
             if word:
-                yield Input(placeholder=f"type {word} and press Enter to arm", id="word")
+                yield Input(
+                    placeholder=f"type {word} and press Enter to arm",
+                    id="word",
+                    select_on_focus=False,
+                )
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel", variant="primary")
                 yield Button("Confirm", id="confirm", variant="error", disabled=bool(word))
@@ -77,9 +81,10 @@ class ConfirmModal(ModalScreen[bool]):
 
     def on_key(self, event: Key) -> None:
         # Typing the confirm word goes to its field even while Cancel has the focus (which it
-        # keeps for Enter): R-O-L-L-B-A-C-K typed straight away just works.
+        # keeps for Enter): ROLLBACK typed straight away just works; y and n keep their meaning.
         word_input = self.query("#word")
-        if self.plan.confirm_word and word_input and event.is_printable and event.character:
+        typed = event.is_printable and event.character and event.key not in ("y", "n")
+        if self.plan.confirm_word and word_input and typed:
             field = word_input.first(Input)
             if not field.has_focus:
                 field.focus()

@@ -31,6 +31,11 @@ def progress_text(plan: Plan, finished: bool) -> Text:
         text.append(f"  [{step.status}]\n", style=style)
         if step.detail:
             text.append(f"     {step.detail}\n", style="dim")
+        if step.status == "started" and step.id == "restore_by_hand":
+            text.append(
+                "     waiting for the person restoring: press d when it is done\n",
+                style="bold yellow",
+            )
     if finished:
         if plan.ok:
             text.append("\nDone: every step verified.\n", style="bold green")
@@ -60,6 +65,7 @@ class ProgressScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
         Binding("c", "copy_post", "Copy post", show=False),
+        Binding("d", "done_by_hand", "Restore done", show=False),
     ]
 
     def __init__(self, plan: Plan) -> None:
@@ -83,6 +89,12 @@ class ProgressScreen(ModalScreen[None]):
             self.notify("Steps are still running; they cannot be interrupted half-way.")
             return
         self.dismiss(None)
+
+    def action_done_by_hand(self) -> None:
+        event = self.plan.done_by_hand
+        waiting = any(s.status == "started" and s.id == "restore_by_hand" for s in self.plan.steps)
+        if event is not None and waiting:
+            event.set()
 
     def action_copy_post(self) -> None:
         if self.finished and self.plan.result:

@@ -8,6 +8,7 @@ every event to the audit log before going on. Only one plan runs per host at a t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -40,6 +41,8 @@ class Plan:
     confirm_word: str = ""  # the rollback must be typed to arm its confirm button
     preview: list[str] = field(default_factory=list)  # extra lines shown before the steps
     result: list[str] = field(default_factory=list)  # lines produced by the run (a post text)
+    # A step done by a person (the guided restore) waits for this; the progress screen sets it.
+    done_by_hand: asyncio.Event | None = None
 
     @property
     def ok(self) -> bool:

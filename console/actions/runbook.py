@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from console.actions.plan import Plan, Step
 from console.config import Config
 from console.control import Control
+from console.durations import format_duration
 from console.rules import size
 
 ACTIONS = {
@@ -21,6 +22,7 @@ ACTIONS = {
     "disk_cleanup": "Disk clean-up (runbook 4.4)",
     "restart_api": "Restart API (Appendix A)",
     "ingestion": "Pause / resume ingestion (4.3 step 2, 4.5 step 5)",
+    "db_restore": "Database restore, guided (runbook 4.5)",
 }
 
 
@@ -279,6 +281,83 @@ async def disk_cleanup(config: Config, control: Control) -> Plan:
         )
     )
     return Plan("disk_cleanup", "Disk clean-up (runbook 4.4)", steps, preview=lines)
+
+
+async def db_restore(config: Config, control: Control, operator: str, authoriser: str) -> Plan:
+    """Section 4.5, guided: the console stops and resumes ingestion and verifies the count; the
+    restore itself is done by a person (Bolt), authorised by another (Rex)."""
+    backups = await control.backups()
+    lines = [
+        f"operator {operator}, authorised by {authoriser} (data corruption only)",
+        f"backups in {config.host.backups}, newest first:",
+    ]
+    lines += [
+        f"  {size(n):>10}  {format_duration(age):>8} old  {name}" for name, n, age in backups[:10]
+    ]
+    if not backups:
+        lines.append("  none found: STOP and page Bolt (runbook 1.3)")
+    lines.append(f"restore: {config.actions.restore_command}")
+    done = asyncio.Event()
+    scraper = config.docker.scraper
+
+    async def wait_for_person():
+        await done.wait()
+        return f"restore reported done by {operator}"
+
+    async def count():
+        return f"{await control.product_count():,} products"
+
+    async def count_ok():
+        n = await control.product_count()
+        return n > config.postgres.min_products, f"{n:,} > {config.postgres.min_products:,}"
+
+    async def resume_skip():
+        info = await control.container(scraper)
+        return "already running" if info.state == "running" else None
+
+    async def resume():
+        await control.start(scraper)
+        return "started"
+
+    async def resumed():
+        info = await control.container(scraper)
+        return info.state == "running", f"state {info.state}"
+
+    steps = [
+        _stop_scraper(config, control),
+        Step(
+            "restore_by_hand",
+            "Restore the backup (by a person; press d when done)",
+            "the catalog database",
+            config.actions.restore_command,
+            "restore finished",
+            wait_for_person,
+        ),
+        Step(
+            "verify_count",
+            "Verify the product count",
+            "products",
+            "SELECT count(*) FROM products",
+            f"> {config.postgres.min_products:,}",
+            count,
+            count_ok,
+        ),
+        Step(
+            "resume_ingestion",
+            "Resume ingestion",
+            scraper,
+            f"docker start {scraper}",
+            "state running",
+            resume,
+            resumed,
+            resume_skip,
+        ),
+    ]
+    for step in steps:
+        step.call += f"  [authorised by {authoriser}]"
+    plan = Plan("db_restore", ACTIONS["db_restore"], steps, confirm_word="RESTORE", preview=lines)
+    plan.done_by_hand = done
+    return plan
 
 
 async def build_plan(name: str, config: Config, control: Control, now: float) -> Plan:

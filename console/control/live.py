@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import time
 
@@ -136,6 +137,35 @@ class LiveControl:
 
     async def prune(self) -> str:
         return await self.blocking.run(self._prune)
+
+    # the database (guided restore, 4.5) --------------------------------------------------------
+
+    def _backups(self) -> list[tuple[str, int, float]]:
+        out = []
+        now = time.time()
+        with os.scandir(self.config.host.backups) as entries:
+            for e in entries:
+                if e.is_file(follow_symlinks=False):
+                    st = e.stat(follow_symlinks=False)
+                    out.append((e.name, st.st_size, now - st.st_mtime))
+        return sorted(out, key=lambda b: b[2])
+
+    async def backups(self) -> list[tuple[str, int, float]]:
+        return await self.blocking.run(self._backups)
+
+    async def product_count(self) -> int:
+        # The runbook's exact count, once, after a restore (not the poller's cheap estimate).
+        import psycopg
+
+        async with await psycopg.AsyncConnection.connect(
+            self.config.postgres.dsn.get_secret_value(),
+            autocommit=True,
+            prepare_threshold=None,
+            connect_timeout=5,
+        ) as conn:
+            cur = await conn.execute("SELECT count(*) FROM products")
+            row = await cur.fetchone()
+            return int(row[0])
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -105,5 +105,14 @@ class SimControl:
         self.stack.free_disk(3 * GIB, self.clock.now())
         return f"{3 * GIB} bytes reclaimed (dangling images, build cache)"
 
+    async def backups(self) -> list[tuple[str, int, float]]:
+        age = self.clock.now() - (self.stack.launch - 11 * 3600)
+        return [
+            (f"catalog-2026-04-{23 - d:02d}.sql.gz", 9 * GIB, age + d * 86400) for d in range(4)
+        ]
+
+    async def product_count(self) -> int:
+        return self.stack.product_count(self.clock.now())
+
     async def close(self) -> None:
         return None

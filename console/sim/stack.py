@@ -133,11 +133,11 @@ class SimStack:
         return self._last("restart", self.api, t)
 
     def scraper_running(self, t: float) -> bool:
-        stopped = self._last("stop", self.scraper, t)
-        started = self._last("start", self.scraper, t)
-        if stopped is None:
-            return True
-        return started is not None and started > stopped
+        running = True
+        for e in self.events:  # in the order they happened, so a stop and start at one instant
+            if e.target == self.scraper and e.at <= t and e.kind in ("stop", "start"):
+                running = e.kind == "start"
+        return running
 
     def api_up(self, t: float) -> bool:
         restarted = self.api_restarted_at(t)
