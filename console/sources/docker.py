@@ -22,6 +22,7 @@ from console.clock import Clock
 from console.config import Config
 from console.readings import Container, ContainersReading
 from console.sources.base import Blocking, describe
+from console.sources.docker_stats import StatsFeed
 
 # Only these API variables are read out of the container's environment: never the secrets
 # (DSNs, keys) that sit beside them.
@@ -31,8 +32,11 @@ ENV_KEYS = ("USD_DEFAULT", "US_REGION")
 def docker_client(config: Config) -> docker.DockerClient:
     timeout = int(max(1, config.docker.timeout))
     if config.docker.url:
-        return docker.DockerClient(base_url=config.docker.url, version="auto", timeout=timeout)
-    return docker.from_env(version="auto", timeout=timeout)
+        return docker.DockerClient(
+            base_url=config.docker.url, version="auto", timeout=timeout, max_pool_size=80
+        )
+    # Room in the connection pool for the stats streams beside the ordinary calls.
+    return docker.from_env(version="auto", timeout=timeout, max_pool_size=80)
 
 
 def parse_time(text: str | None) -> float | None:
@@ -58,6 +62,11 @@ def cpu_percent(
     if total is None or system is None:
         return None, previous
     sample = (int(total), int(system))
+    pre = stats.get("precpu_stats") or {}
+    pre_total = (pre.get("cpu_usage") or {}).get("total_usage")
+    if pre_total is not None and pre.get("system_cpu_usage"):
+        # A streamed sample carries the previous one: no need for ours.
+        previous = (int(pre_total), int(pre["system_cpu_usage"]))
     if previous is None or sample[1] <= previous[1]:
         return None, sample
     cpus = cpu.get("online_cpus") or len((cpu.get("cpu_usage") or {}).get("percpu_usage") or [1])
@@ -85,6 +94,7 @@ class DockerSource:
         self.blocking = Blocking(self.name, workers=4)
         self._client: docker.DockerClient | None = None
         self._cpu: dict[str, tuple[int, int]] = {}
+        self.feed = StatsFeed(lambda: self._get_client().api)
 
     def _get_client(self) -> docker.DockerClient:
         if self._client is None:
@@ -116,9 +126,14 @@ class DockerSource:
             inspected = await asyncio.gather(
                 *(self.blocking.run(self._inspect, c["Id"]) for c in summaries)
             )
-            running = [c for c in summaries if c.get("State") == "running"]
-            stats = await asyncio.gather(
-                *(self.blocking.run(self._stats, c["Id"]) for c in running),
+            running = [c["Id"] for c in summaries if c.get("State") == "running"]
+            self.feed.follow(running)
+            # Streamed samples where there are; a one-shot call only for a container whose
+            # stream has not delivered yet (the first poll after it started).
+            streamed = {cid: self.feed.latest(cid) for cid in running}
+            missing = [cid for cid, sample in streamed.items() if sample is None]
+            fetched = await asyncio.gather(
+                *(self.blocking.run(self._stats, cid) for cid in missing),
                 return_exceptions=True,
             )
         except NotFound:
@@ -126,9 +141,10 @@ class DockerSource:
         except (DockerException, OSError) as exc:
             self._client = None  # rebuild the client next time
             return ContainersReading.failed(self.name, now, describe(exc))
-        stats_by_id = {
-            c["Id"]: s for c, s in zip(running, stats, strict=True) if isinstance(s, dict)
-        }
+        stats_by_id = {cid: s for cid, s in streamed.items() if s is not None}
+        stats_by_id.update(
+            (cid, s) for cid, s in zip(missing, fetched, strict=True) if isinstance(s, dict)
+        )
         containers = [self._container(i, stats_by_id.get(i["Id"])) for i in inspected]
         names = {c.name for c in containers}
         for missing in self.config.docker.services:
@@ -181,4 +197,5 @@ class DockerSource:
         if self._client is not None:
             client, self._client = self._client, None
             await self.blocking.run(client.close)
+        self.feed.close()
         self.blocking.close()
