@@ -150,10 +150,17 @@ def make_cert(directory: Path, name: str, days: int) -> tuple[Path, Path]:
     return cert, key
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog of 5 drops the sixth concurrent connect, which the
+    # client retries a second later: the smoke checks run eight at once.
+    request_queue_size = 64
+    daemon_threads = True
+
+
 class HttpsApi:
     def __init__(self, cert: Path, key: Path, state: ApiState | None = None) -> None:
         self.state = state or ApiState()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self.state))
+        self.server = _Server(("127.0.0.1", 0), make_handler(self.state))
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
         self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
