@@ -23,10 +23,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.events import Resize
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from console.actions.plan import cancelled, execute
 from console.actions.runbook import ACTIONS, build_plan, db_restore
+from console.alerting import AlertTracker, Tracked, needs_banner
 from console.audit import AuditLog
 from console.clock import Clock
 from console.config import Config
@@ -43,15 +44,17 @@ from console.readings import (
     SmokeReading,
     TrafficReading,
 )
-from console.rules import Assessment, assess
+from console.rules import Alert, Assessment, assess
 from console.sources import SOURCE_NAMES, Source
 from console.store import Store
 from console.timeline import countdown, wall
 from widgets.alerts import AlertStrip
-from widgets.clock import CountdownPane
+from widgets.chart import TrendChart
+from widgets.clock import BigClock, CountdownPane
 from widgets.confirm import ConfirmModal
 from widgets.containers import ContainersPane
 from widgets.header import StatusBar
+from widgets.help import HIGH_CONTRAST, HelpScreen
 from widgets.names import NamesModal
 from widgets.pane import MetricsPane
 from widgets.panes import host_rows, pool_rows, postgres_rows, redis_rows, smoke_rows, traffic_rows
@@ -66,6 +69,16 @@ METRIC_PANES = {
     "redis": ("Redis", RedisReading, redis_rows),
     "host": ("Host", HostReading, host_rows),
 }
+
+# metric -> (chart title, unit, thresholds band name or None)
+CHARTS = {
+    "error_rate_5xx": ("5xx error rate", "%", "error_rate_5xx"),
+    "p99_latency": ("P99 latency", "s", "p99_latency"),
+    "pool_usage": ("DB pool usage", "%", "pool_usage"),
+    "redis_memory": ("Redis memory", "%", "redis_memory"),
+    "requests_per_s": ("Requests /s", "", None),
+}
+CHART_WINDOWS = (15 * 60.0, 60 * 60.0)
 
 COMPACT_BELOW = 120  # columns
 WALL_FROM = (200, 50)  # columns, rows
@@ -88,6 +101,8 @@ class LaunchConsole(App[None]):
     TITLE = "launch-console"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help"),
+        Binding("w", "chart_window", "15/60 min", show=False),
         Binding("r", "refresh_now", "Poll now", show=False),
         Binding("R", "remediate('rollback')", "Rollback"),
         Binding("D", "remediate('disk_cleanup')", "Disk clean-up"),
@@ -108,8 +123,12 @@ class LaunchConsole(App[None]):
         live: bool = True,
         tick: float = 1.0,
         control: Control | None = None,
+        display: bool = False,
     ) -> None:
         super().__init__()
+        # The war-room profile: watch only, no action keys, big clock and charts, high contrast.
+        self.display_profile = display
+        read_only = read_only or display
         self.config = config
         self.clock = clock
         self.mode = mode
@@ -124,21 +143,33 @@ class LaunchConsole(App[None]):
         self.audit = AuditLog(config.audit.path)
         self.lock = ActionLock(config.actions.lock_path)
         self.running_action: str | None = None
+        self.alert_tracker = AlertTracker()
+        self.chart_window = CHART_WINDOWS[0]
 
     # --- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.config.launch.name, self.mode, self.detail, self.read_only)
+        yield Static("", id="banner")
         with Horizontal(id="top"):
             yield CountdownPane("Countdown", id="countdown")
+            yield BigClock(id="bigclock")
             yield AlertStrip(id="alerts")
-        with VerticalScroll(id="body-scroll"), Grid(id="body"):
-            yield ContainersPane("Containers", id="containers")
-            for pane_id, (title, _, _) in METRIC_PANES.items():
-                yield MetricsPane(title, id=pane_id)
+        with VerticalScroll(id="body-scroll"):
+            with Grid(id="body"):
+                yield ContainersPane("Containers", id="containers")
+                for pane_id, (title, _, _) in METRIC_PANES.items():
+                    yield MetricsPane(title, id=pane_id)
+            with Grid(id="charts"):
+                for metric, (title, unit, _) in CHARTS.items():
+                    yield TrendChart(title, metric, unit, id=f"chart-{metric}")
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.display_profile:
+            self.register_theme(HIGH_CONTRAST)
+            self.theme = HIGH_CONTRAST.name
+            self.screen.add_class("display")
         self._apply_size(self.size.width, self.size.height)
         self.refresh_panes()
         if self.live:
@@ -191,6 +222,8 @@ class LaunchConsole(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # App bindings stay live under a modal: keep the action keys from firing there (typing
         # ROLLBACK must not also press A for "restart API").
+        if action == "remediate" and self.display_profile:
+            return False  # the war-room screen has no action keys at all
         return not (action == "remediate" and isinstance(self.screen, ModalScreen))
 
     def refusal(self, name: str) -> str | None:
@@ -276,12 +309,45 @@ class LaunchConsole(App[None]):
     def refresh_panes(self) -> None:
         now = self.clock.now()
         self.assessment = assess(self.store, self.config, now)
-        self.query_one(CountdownPane).show_countdown(
-            countdown(self.config, now), wall(now, self.config.launch.zone)
-        )
-        self.query_one(AlertStrip).show_alerts(self.assessment.alerts)
+        clock = countdown(self.config, now)
+        now_text = wall(now, self.config.launch.zone)
+        self.query_one(CountdownPane).show_countdown(clock, now_text)
+        self.query_one(BigClock).show_countdown(clock, now_text)
+        tracked, new = self.alert_tracker.update(self.assessment.alerts, now)
+        self.query_one(AlertStrip).show_alerts(tracked)
+        self._show_banner([t for t in tracked if needs_banner(t.alert)], new)
         for source in ("containers", *METRIC_PANES):
             self._show_source(source, now)
+        self.refresh_charts(now, force=not self.live)
+
+    def refresh_charts(self, now: float, force: bool = False) -> None:
+        for metric, (_, _, band_name) in CHARTS.items():
+            band = getattr(self.config.thresholds, band_name) if band_name else None
+            self.query_one(f"#chart-{metric}", TrendChart).show(
+                list(self.store.series(metric)),
+                now,
+                self.chart_window,
+                band,
+                self.config.launch.epoch,
+                force=force,
+            )
+
+    def _show_banner(self, banner: list[Tracked], new: list[Alert]) -> None:
+        widget = self.query_one("#banner", Static)
+        text = "  ·  ".join(t.text for t in banner)
+        widget.display = bool(banner)
+        if str(widget.content) != text:
+            widget.update(text)
+        if any(needs_banner(a) for a in new):
+            self.bell()  # once per new alert, never per refresh
+
+    def action_chart_window(self) -> None:
+        i = CHART_WINDOWS.index(self.chart_window)
+        self.chart_window = CHART_WINDOWS[(i + 1) % len(CHART_WINDOWS)]
+        self.refresh_charts(self.clock.now(), force=True)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.BINDINGS, read_only=self.read_only))
 
     def _subtitle(self, source: str) -> tuple[str, bool]:
         """The border's subtitle (error or staleness with the age) and whether values are old."""

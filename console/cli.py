@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--read-only", action="store_true", help="watch only: refuse every remediation action"
     )
+    parser.add_argument(
+        "--display",
+        action="store_true",
+        help="the war-room screen: implies --read-only, no action keys, big clock and charts, "
+        "high contrast",
+    )
     return parser
 
 
@@ -172,9 +178,10 @@ def make_app(config: Config, args: argparse.Namespace):  # -> LaunchConsole
         clock,
         mode=mode,
         detail=detail,
-        read_only=args.read_only,
+        read_only=args.read_only or args.display,
+        display=args.display,
         # A read-only console is given no control at all: nothing to misfire.
-        control=None if args.read_only else make_control(),
+        control=None if args.read_only or args.display else make_control(),
     )
 
 

@@ -50,3 +50,14 @@ def wall(now: float, zone: str) -> str:
     t = datetime.fromtimestamp(now, UTC)
     local = t.astimezone(ZoneInfo(zone))
     return f"{t:%H:%M:%S} UTC · {local:%H:%M:%S %Z}"
+
+
+def next_milestone_text(c: Countdown) -> str:
+    """'next T+15m Initial health check (Atlas) in 4m10s', or that all have passed."""
+    from console.durations import format_duration, format_offset
+
+    nxt = c.next_milestone
+    if nxt is None or c.to_next is None:
+        return "all milestones passed"
+    owner = f" ({nxt.owner})" if nxt.owner else ""
+    return f"next {format_offset(nxt.at)} {nxt.title}{owner} in {format_duration(c.to_next)}"

@@ -32,6 +32,7 @@ def demo_app(
     start_offset: float = -15 * 60,
     scenario: str = "launch",
     read_only: bool = False,
+    display: bool = False,
     seed: int = 7,
     clock: Clock | None = None,
     state_dir: str | None = None,
@@ -47,8 +48,9 @@ def demo_app(
         mode="DEMO",
         detail=f"scenario {scenario} · seed {seed}",
         read_only=read_only,
+        display=display,
         live=False,
-        control=None if read_only else SimControl(stack, clock, step_delay=0),
+        control=None if read_only or display else SimControl(stack, clock, step_delay=0),
     )
     return app, clock, stack
 

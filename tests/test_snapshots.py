@@ -1,27 +1,46 @@
-"""Snapshots of the demo at fixed simulated instants. Update with `pytest --snapshot-update`."""
+"""Snapshots of every layout at fixed instants of the demo. Update: `pytest --snapshot-update`.
+
+Sizes: 80x24 (SSH laptop, compact), 120x40 and 200x50 (standard and wall), 300x80 (wall
+screen). Instants: before launch, during the spike (rollback triggers firing), after the
+rollback (the simulated stack recovered).
+"""
 
 import pytest
 
-from tests.helpers import demo_app, replay
+from tests.helpers import LAUNCH, demo_app, replay
 
-SIZES = [(200, 50), (80, 24)]
+SIZES = [(80, 24), (120, 40), (200, 50), (300, 80)]
+SIZE_IDS = ["80x24", "120x40", "200x50", "300x80"]
 
 
-@pytest.mark.parametrize("size", SIZES, ids=["200x50", "80x24"])
-def test_demo_before_launch(snap_compare, size):
-    app, clock, _ = demo_app()
+def app_at(instant: str, display: bool = False):
+    app, clock, stack = demo_app(display=display)
 
     async def run_before(pilot):
-        await replay(app, clock, until_offset=-15 * 60)
+        if instant == "pre-launch":
+            await replay(app, clock, until_offset=-15 * 60)
+        elif instant == "spike":
+            await replay(app, clock, until_offset=17 * 60)
+        else:  # the rollback's effects at T+17m, then eight minutes of recovery
+            await replay(app, clock, until_offset=17 * 60)
+            t = clock.now()
+            stack.signal("api-api-1", "HUP", t)
+            stack.stop("scraper-worker-fixed", t)
+            stack.restart("api-api-1", t)
+            await replay(app, clock, until_offset=25 * 60)
+        await pilot.pause()
 
+    assert clock.now() == LAUNCH - 15 * 60
+    return app, run_before
+
+
+@pytest.mark.parametrize("instant", ["pre-launch", "spike", "after-rollback"])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+def test_demo_layouts(snap_compare, size, instant):
+    app, run_before = app_at(instant)
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=["200x50", "80x24"])
-def test_demo_during_the_spike(snap_compare, size):
-    app, clock, _ = demo_app()
-
-    async def run_before(pilot):
-        await replay(app, clock, until_offset=17 * 60)
-
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+def test_display_profile_wall(snap_compare):
+    app, run_before = app_at("spike", display=True)
+    assert snap_compare(app, terminal_size=(300, 80), run_before=run_before)

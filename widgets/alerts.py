@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from console.rules import Alert, Level
+from console.alerting import Tracked
+from console.rules import Level
 from widgets.pane import LEVEL_STYLE, Pane
 
 
@@ -17,24 +18,26 @@ class AlertStrip(Pane):
         super().__init__("Alerts", id=id)
         self.max_lines = max_lines
 
-    def show_alerts(self, alerts: list[Alert]) -> bool:
-        shown = alerts[: self.max_lines]
-        more = len(alerts) - len(shown)
-        key = (tuple((a.level, a.text) for a in shown), more)
-        level = max((a.level for a in alerts), default=Level.OK)
+    def show_alerts(self, tracked: list[Tracked]) -> bool:
+        """Alerts as tracked over time: repeats carry their count instead of a new line."""
+        shown = tracked[: self.max_lines]
+        more = len(tracked) - len(shown)
+        key = (tuple((t.alert.level, t.text) for t in shown), more)
+        level = max((t.alert.level for t in tracked), default=Level.OK)
+        alerts = [t.alert for t in tracked]
 
         def build() -> Text:
             if not alerts:
                 return Text("✔ nothing firing", style="green")
             # Alerts wrap rather than lose their end: "for 14m (≥ 10m)" is the point.
             text = Text()
-            for i, a in enumerate(shown):
+            for i, t in enumerate(shown):
+                a = t.alert
                 if i:
                     text.append("\n")
-                style = LEVEL_STYLE[a.level] + (
-                    " reverse" if a.rollback and a.level == Level.CRIT else ""
-                )
-                text.append(f"{a.level.symbol} {a.text}", style=style)
+                loud = a.rollback and a.level == Level.CRIT
+                style = LEVEL_STYLE[a.level] + (" reverse" if loud else "")
+                text.append(f"{a.level.symbol} {t.text}", style=style)
             if more:
                 text.append(f"\n  … and {more} more", style="dim")
             return text

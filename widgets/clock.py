@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Digits, Static
 
 from console.durations import format_countdown, format_duration, format_offset
 from console.rules import Level
-from console.timeline import PRE_LAUNCH, Countdown
+from console.timeline import PRE_LAUNCH, Countdown, next_milestone_text
 from widgets.pane import Pane
 
 
@@ -14,14 +17,7 @@ class CountdownPane(Pane):
     SHOW_LEVEL = False
 
     def show_countdown(self, c: Countdown, wall: str) -> bool:
-        nxt = c.next_milestone
-        if nxt is not None and c.to_next is not None:
-            owner = f" ({nxt.owner})" if nxt.owner else ""
-            upcoming = (
-                f"next {format_offset(nxt.at)} {nxt.title}{owner} in {format_duration(c.to_next)}"
-            )
-        else:
-            upcoming = "all milestones passed"
+        upcoming = next_milestone_text(c)
         key = (format_countdown(c.offset), c.phase, upcoming, wall, c.launch_utc, c.launch_local)
 
         def build() -> Text:
@@ -35,3 +31,45 @@ class CountdownPane(Pane):
             return text
 
         return self.show(key, Level.OK, build)
+
+
+class BigClock(Vertical):
+    """The countdown for the room: big digits, the phase, and the next milestone."""
+
+    DEFAULT_CSS = """
+    BigClock { height: auto; border: round $secondary; padding: 0 1; width: 1fr; }
+    BigClock Digits { width: auto; }
+    BigClock #big-line { height: auto; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Countdown to launch"
+        self._key: tuple | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Digits("", id="big-digits")
+        yield Static("", id="big-line")
+
+    def show_countdown(self, c: Countdown, wall: str) -> bool:
+        # Digits has no T: the sign says which side of T-0 we are on, the line says the rest.
+        digits = format_countdown(c.offset)[1:]
+        nxt = c.next_milestone
+        upcoming = "all milestones passed"
+        if nxt is not None and c.to_next is not None:
+            owner = f" ({nxt.owner})" if nxt.owner else ""
+            upcoming = (
+                f"next {format_offset(nxt.at)} {nxt.title}{owner} in {format_duration(c.to_next)}"
+            )
+        key = (digits, c.phase, upcoming, c.launch_utc, c.launch_local)
+        if key == self._key:
+            return False
+        self._key = key
+        self.query_one(Digits).update(digits)
+        style = "bold yellow" if c.phase == PRE_LAUNCH else "bold cyan"
+        line = Text()
+        line.append(f"{c.phase}", style=f"{style} reverse")
+        line.append(f"  launch {c.launch_utc} · {c.launch_local}\n", style="dim")
+        line.append(upcoming)
+        self.query_one("#big-line", Static).update(line)
+        return True

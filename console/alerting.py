@@ -1,0 +1,45 @@
+"""What the alert strip and banner show over time: repeats merge, new alerts ring once.
+
+`AlertTracker.update` takes the alerts firing now (from `console.rules.assess`) and returns
+them with how many times each has fired and since when, plus the ids that are new this time
+(the app rings the terminal bell once for those that need a banner, never per refresh).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from console.rules import Alert, Level
+
+
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    alert: Alert
+    count: int  # times it has fired today (a clear-and-fire-again adds one)
+    since: float  # when the current firing began (console time)
+
+    @property
+    def text(self) -> str:
+        return self.alert.text + (f"  (×{self.count})" if self.count > 1 else "")
+
+
+def needs_banner(alert: Alert) -> bool:
+    """A fired rollback trigger, or a critical P0 signal, takes the banner and the bell."""
+    return alert.level is Level.CRIT and (alert.rollback or alert.id.startswith("gate:"))
+
+
+class AlertTracker:
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._since: dict[str, float] = {}
+
+    def update(self, alerts: list[Alert], now: float) -> tuple[list[Tracked], list[Alert]]:
+        firing = {a.id for a in alerts}
+        new = [a for a in alerts if a.id not in self._since]
+        for a in new:
+            self._since[a.id] = now
+            self._counts[a.id] = self._counts.get(a.id, 0) + 1
+        for gone in set(self._since) - firing:
+            del self._since[gone]  # cleared: the count stays, a new firing adds to it
+        tracked = [Tracked(a, self._counts[a.id], self._since[a.id]) for a in alerts]
+        return tracked, new

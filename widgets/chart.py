@@ -1,0 +1,96 @@
+"""A trend chart (plotext) with the warn and crit thresholds and the launch instant marked.
+
+Drawing a chart costs far more than a metric pane, and a tall widget is what makes the
+compositor write most to the terminal. So a chart redraws only when its data changed, and at
+most once per `min_interval` wall seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import plotext as plt
+from rich.text import Text
+from textual.widgets import Static
+
+from console.config import Band
+
+
+def draw(
+    samples: Sequence[tuple[float, float | None]],
+    width: int,
+    height: int,
+    now: float,
+    window: float,
+    band: Band | None,
+    launch: float,
+) -> str:
+    """The chart as ANSI text: minutes relative to now on x, the metric on y."""
+    plt.clf()
+    plt.plotsize(max(20, width), max(5, height))
+    plt.theme("clear")
+    plt.frame(False)
+    points = [((t - now) / 60, v) for t, v in samples if v is not None and t >= now - window]
+    plt.xlim(-window / 60, 0)
+    if points:
+        xs, ys = zip(*points, strict=True)
+        plt.plot(list(xs), list(ys), marker="braille", color="cyan")
+    top = max([v for _, v in points] + ([band.crit * 1.1] if band else [1.0]))
+    plt.ylim(0, top if top > 0 else 1)
+    if band is not None:
+        plt.hline(band.warn, "yellow")
+        plt.hline(band.crit, "red")
+    if now - window <= launch <= now:
+        plt.vline((launch - now) / 60, "magenta")
+    plt.xlabel("minutes ago (magenta: T-0)")
+    return plt.build()
+
+
+class TrendChart(Static):
+    DEFAULT_CSS = """
+    TrendChart { border: round $secondary; border-title-style: bold; }
+    """
+
+    def __init__(
+        self,
+        title: str,
+        metric: str,
+        unit: str,
+        *,
+        id: str | None = None,
+        min_interval: float = 5.0,
+    ) -> None:
+        super().__init__("", id=id)
+        self.border_title = title
+        self.metric = metric
+        self.unit = unit
+        self.min_interval = min_interval
+        self._drawn_key: tuple | None = None
+        self._drawn_at = 0.0
+
+    def show(
+        self,
+        samples,
+        now: float,
+        window: float,
+        band: Band | None,
+        launch: float,
+        force: bool = False,
+    ) -> bool:
+        newest = samples[-1][0] if samples else None
+        key = (newest, len(samples), window, self.size.width, self.size.height)
+        wall = time.monotonic()
+        if key == self._drawn_key or (not force and wall - self._drawn_at < self.min_interval):
+            return False
+        self._drawn_key, self._drawn_at = key, wall
+        width, height = self.content_size.width, self.content_size.height
+        if width < 10 or height < 3:
+            return False
+        ansi = draw(samples, width, height, now, window, band, launch)
+        self.update(Text.from_ansi(ansi, no_wrap=True))
+        last = next((v for _, v in reversed(samples) if v is not None), None)
+        self.border_subtitle = (
+            "" if last is None else f"{last:.2f}{self.unit} · {int(window / 60)} min"
+        )
+        return True
