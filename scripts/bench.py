@@ -44,7 +44,7 @@ def demo_idle(seconds: float = 20.0, cols: int = 200, rows: int = 50) -> None:
     while first_frame is None and time.monotonic() - started < 10:
         if select.select([fd], [], [], 0.05)[0]:
             seen += os.read(fd, 65536)
-            if b"T-00:1" in seen:
+            if b"PRE-LAUNCH" in seen:
                 first_frame = time.monotonic() - started
     settle_until = time.monotonic() + 3
     while time.monotonic() < settle_until:

@@ -42,4 +42,5 @@ class AlertStrip(Pane):
                 text.append(f"\n  … and {more} more", style="dim")
             return text
 
-        return self.show(key, level, build)
+        # Alerts wrap, so their height follows the texts: relayout when the texts change length.
+        return self.show(key, level, build, lines=hash(tuple(len(t.text) for t in shown)) ^ more)

@@ -30,7 +30,7 @@ class CountdownPane(Pane):
             text.append(upcoming)
             return text
 
-        return self.show(key, Level.OK, build)
+        return self.show(key, Level.OK, build, lines=len(upcoming))
 
 
 class BigClock(Vertical):
@@ -46,6 +46,7 @@ class BigClock(Vertical):
         super().__init__(id=id)
         self.border_title = "Countdown to launch"
         self._key: tuple | None = None
+        self._line_length = -1
 
     def compose(self) -> ComposeResult:
         yield Digits("", id="big-digits")
@@ -71,5 +72,7 @@ class BigClock(Vertical):
         line.append(f"{c.phase}", style=f"{style} reverse")
         line.append(f"  launch {c.launch_utc} · {c.launch_local}\n", style="dim")
         line.append(upcoming)
-        self.query_one("#big-line", Static).update(line)
+        relayout = len(upcoming) != self._line_length
+        self._line_length = len(upcoming)
+        self.query_one("#big-line", Static).update(line, layout=relayout)
         return True

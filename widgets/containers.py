@@ -43,7 +43,9 @@ class ContainersPane(Pane):
         dim: bool = False,
     ) -> bool:
         rows = container_rows(r, findings, now)
-        return self.show((tuple(rows), dim), level, lambda: self._table(rows, dim), subtitle)
+        return self.show(
+            (tuple(rows), dim), level, lambda: self._table(rows, dim), subtitle, lines=len(rows)
+        )
 
     @staticmethod
     def _table(rows: list[tuple[str, str, str, str, str, str, Level]], dim: bool) -> Table:

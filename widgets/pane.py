@@ -85,6 +85,7 @@ class Pane(Static):
         self.border_title = title
         self._title = title
         self._key: Hashable = None
+        self._lines: int | None = None
         self.level = Level.UNKNOWN
 
     def show(
@@ -93,6 +94,7 @@ class Pane(Static):
         level: Level,
         build: Callable[[], RenderableType],
         subtitle: str = "",
+        lines: int | None = None,
     ) -> bool:
         """Show new content if `key` differs from what is shown; returns True if it redrew."""
         full_key = (key, level, subtitle)
@@ -106,7 +108,11 @@ class Pane(Static):
                 self.set_class(False, cls)
         self.border_title = f"{self._title} {level.symbol}" if self.SHOW_LEVEL else self._title
         self.border_subtitle = subtitle
-        self.update(build())
+        # A new layout only when the pane's height may change: relayout of the whole screen
+        # was most of the console's idle CPU.
+        relayout = lines is None or lines != self._lines
+        self._lines = lines
+        self.update(build(), layout=relayout)
         return True
 
 
@@ -117,4 +123,4 @@ class MetricsPane(Pane):
         self, rows: list[Row], level: Level, subtitle: str = "", dim: bool = False
     ) -> bool:
         key = (tuple(rows), dim)
-        return self.show(key, level, lambda: RowsView(rows, dim), subtitle)
+        return self.show(key, level, lambda: RowsView(rows, dim), subtitle, lines=len(rows))
