@@ -29,6 +29,8 @@ def app_at(instant: str, display: bool = False):
             stack.restart("api-api-1", t)
             await replay(app, clock, until_offset=25 * 60)
         await pilot.pause()
+        app.refresh_panes()  # once more now that every widget has its size (the charts need it)
+        await pilot.pause()
 
     assert clock.now() == LAUNCH - 15 * 60
     return app, run_before

@@ -86,10 +86,10 @@ class TrendChart(Static):
         wall = time.monotonic()
         if key == self._drawn_key or (not force and wall - self._drawn_at < self.min_interval):
             return False
-        self._drawn_key, self._drawn_at = key, wall
         width, height = self.content_size.width, self.content_size.height
         if width < 10 or height < 3:
-            return False
+            return False  # not laid out yet: draw on a later call, not never
+        self._drawn_key, self._drawn_at = key, wall
         ansi = draw(samples, width, height, now, window, band, launch)
         self.update(Text.from_ansi(ansi, no_wrap=True), layout=False)  # its size is the grid's
         last = next((v for _, v in reversed(samples) if v is not None), None)
