@@ -29,10 +29,27 @@ from console.actions.plan import cancelled, execute
 from console.actions.runbook import ACTIONS, build_plan, db_restore
 from console.alerting import AlertTracker, Tracked, needs_banner
 from console.audit import AuditLog
+from console.check import evaluate as evaluate_checks
 from console.clock import Clock
 from console.config import Config
 from console.control import Control
-from console.durations import format_duration
+from console.durations import format_duration, format_offset
+from console.launchday import (
+    Incident,
+    LaunchState,
+    all_clear,
+    first_hour,
+    go_no_go,
+    incident_update,
+    load_state,
+    p0_gates,
+    p1_too_long,
+    record_due_milestones,
+    save_state,
+    status_post_due,
+    t1h_milestone,
+    t15_status,
+)
 from console.lock import ActionBusy, ActionLock
 from console.poller import Poller
 from console.readings import (
@@ -44,7 +61,9 @@ from console.readings import (
     SmokeReading,
     TrafficReading,
 )
-from console.rules import Alert, Assessment, assess
+from console.rules import Alert, Assessment, Level, assess
+from console.slack import NoWebhook
+from console.slack import post as slack_post
 from console.sources import SOURCE_NAMES, Source
 from console.store import Store
 from console.timeline import countdown, wall
@@ -59,6 +78,7 @@ from widgets.names import NamesModal
 from widgets.pane import MetricsPane
 from widgets.panes import host_rows, pool_rows, postgres_rows, redis_rows, smoke_rows, traffic_rows
 from widgets.progress import ProgressScreen
+from widgets.runbook import PostModal, RunbookScreen, RunbookView, TextModal
 
 # pane id -> (title, reading type, rows function); the containers pane is its own widget.
 METRIC_PANES = {
@@ -103,6 +123,7 @@ class LaunchConsole(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
         Binding("w", "chart_window", "15/60 min", show=False),
+        Binding("g", "runbook", "Runbook"),
         Binding("r", "refresh_now", "Poll now", show=False),
         Binding("R", "remediate('rollback')", "Rollback"),
         Binding("D", "remediate('disk_cleanup')", "Disk clean-up"),
@@ -144,6 +165,9 @@ class LaunchConsole(App[None]):
         self.lock = ActionLock(config.actions.lock_path)
         self.running_action: str | None = None
         self.alert_tracker = AlertTracker()
+        self.launch_state = self._load_launch_state()
+        self.checks: list = []
+        self._status_reminded: float | None = None
         self.chart_window = CHART_WINDOWS[0]
 
     # --- layout -------------------------------------------------------------------------------
@@ -166,6 +190,9 @@ class LaunchConsole(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        problem = getattr(self, "_state_problem", None)
+        if problem:
+            self.notify(problem, title="Runbook state", severity="error", timeout=30)
         if self.display_profile:
             self.register_theme(HIGH_CONTRAST)
             self.theme = HIGH_CONTRAST.name
@@ -313,12 +340,21 @@ class LaunchConsole(App[None]):
         now_text = wall(now, self.config.launch.zone)
         self.query_one(CountdownPane).show_countdown(clock, now_text)
         self.query_one(BigClock).show_countdown(clock, now_text)
+        # Rollback triggers first (fired, then pending), then the rest by level.
+        self.assessment.alerts = sorted(
+            self._runbook_alerts(now) + self.assessment.alerts,
+            key=lambda a: (
+                0 if a.rollback and a.level is Level.CRIT else 1 if a.rollback else 2,
+                -a.level,
+            ),
+        )
         tracked, new = self.alert_tracker.update(self.assessment.alerts, now)
         self.query_one(AlertStrip).show_alerts(tracked)
         self._show_banner([t for t in tracked if needs_banner(t.alert)], new)
         for source in ("containers", *METRIC_PANES):
             self._show_source(source, now)
         self.refresh_charts(now, force=not self.live)
+        self.refresh_runbook()
 
     def refresh_charts(self, now: float, force: bool = False) -> None:
         for metric, (_, _, band_name) in CHARTS.items():
@@ -340,6 +376,247 @@ class LaunchConsole(App[None]):
             widget.update(text)
         if any(needs_banner(a) for a in new):
             self.bell()  # once per new alert, never per refresh
+
+    # --- the runbook: checklist, go/no-go, milestones, incidents (Sections 1, 2, 5, 6) -----------
+
+    def _load_launch_state(self) -> LaunchState:
+        path = self.config.launchday.state_path
+        try:
+            return load_state(path)
+        except (ValueError, TypeError, OSError) as exc:
+            # Never silently lose ticks: keep the unreadable file aside and say so.
+            aside = f"{path}.unreadable"
+            with contextlib.suppress(OSError):
+                os.replace(path, aside)
+            self._state_problem = f"{path}: unreadable ({exc}); kept as {aside}"
+            return LaunchState()
+
+    def _save_launch_state(self) -> None:
+        try:
+            save_state(self.launch_state, self.config.launchday.state_path)
+        except OSError as exc:
+            self.notify(
+                f"Could not save {self.config.launchday.state_path}: {exc.strerror}",
+                severity="error",
+            )
+
+    def _runbook_alerts(self, now: float) -> list[Alert]:
+        """P0 gates, the P1-for-30-min rollback trigger, milestones, status reminders."""
+        readings = [r for r in (self.store.good(s) for s in SOURCE_NAMES) if r is not None]
+        self.checks = evaluate_checks(readings, self.config)
+        state = self.launch_state
+        alerts: list[Alert] = []
+        long_p1 = p1_too_long(state, now)
+        if long_p1 is not None:
+            alerts.append(
+                Alert(
+                    "rollback:p1",
+                    Level.CRIT,
+                    f"ROLLBACK TRIGGER: P1 #{long_p1.id} active > 30 min ({long_p1.summary})",
+                    rollback=True,
+                )
+            )
+        for gate in p0_gates(self.checks, state):
+            if gate.ok is False:
+                alerts.append(Alert(gate.id, Level.CRIT, f"P0 gate: {gate.title}: {gate.value}"))
+        if record_due_milestones(self.store, self.checks, state, self.config, now):
+            self._save_launch_state()
+        for mid, result in state.milestones.items():
+            if result["passed"] is False:
+                failed = ", ".join(w for w, ok, _ in result["values"] if ok is False)
+                alerts.append(
+                    Alert(f"milestone:{mid}", Level.WARN, f"milestone {mid} failed: {failed}")
+                )
+        if (
+            status_post_due(state, self.config, now)
+            and self._status_reminded != state.last_status_post
+        ):
+            self._status_reminded = state.last_status_post
+            self.notify(
+                "An incident is open: post a status update (runbook 5.4, every 30 min). g then s.",
+                title="Status update due",
+                timeout=30,
+            )
+        return alerts
+
+    def runbook_view(self) -> RunbookView:
+        now = self.clock.now()
+        state, cfg = self.launch_state, self.config
+        checklist = [
+            (c.id, c.title, c.owner, c.level == "ok" if c.level != "unknown" else None, c.value)
+            for c in self.checks
+        ]
+        for item in cfg.launchday.checklist:
+            tick = state.ticks.get(item.id)
+            value = (
+                f"ticked by {tick['by']} {format_duration(now - tick['at'])} ago"
+                if tick
+                else "to do"
+            )
+            checklist.append((item.id, item.title, item.owner, bool(tick), value))
+        gates = p0_gates(self.checks, state)
+        verdict = go_no_go(gates, state, cfg, now)
+        launch_at = verdict.new_launch or cfg.launch.epoch
+        zone_time = wall(launch_at, cfg.launch.zone).split(" · ")[1]
+        milestones = []
+        for m in cfg.milestones:
+            result = state.milestones.get(m.id)
+            at = cfg.launch.epoch + m.at
+            if result is not None:
+                detail = "; ".join(f"{w}: {v}" for w, _, v in result["values"])
+                milestones.append((m.id, format_offset(m.at), m.title, result["passed"], detail))
+            elif now < at:
+                milestones.append(
+                    (
+                        m.id,
+                        format_offset(m.at),
+                        m.title,
+                        None,
+                        f"in {format_duration(at - now)}" if at - now < 4 * 3600 else "upcoming",
+                    )
+                )
+            else:
+                milestones.append((m.id, format_offset(m.at), m.title, None, "passed (no checks)"))
+        return RunbookView(
+            checklist=checklist,
+            manual_ids=[i.id for i in cfg.launchday.checklist],
+            gates=gates,
+            owners=[(o, state.owners.get(o, "—")) for o in cfg.launchday.go_owners],
+            verdict=verdict,
+            milestones=milestones,
+            incidents=state.incidents,
+            first_hour=first_hour(self.store, cfg, now, state),
+            now=now,
+            launch_zone_time=zone_time,
+        )
+
+    def refresh_runbook(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, RunbookScreen):
+                screen.show(self.runbook_view())
+
+    def action_runbook(self) -> None:
+        if not any(isinstance(s, RunbookScreen) for s in self.screen_stack):
+            self.push_screen(RunbookScreen())
+
+    def _editable(self) -> bool:
+        if self.read_only:
+            self.notify(
+                "READ-ONLY console: the runbook state is edited from the on-call console.",
+                severity="error",
+            )
+            return False
+        return True
+
+    def tick_item(self, item_id: str) -> None:
+        manual = {i.id for i in self.config.launchday.checklist}
+        if item_id not in manual:
+            self.notify("That item is checked live from the stack; it cannot be ticked by hand.")
+            return
+        if not self._editable():
+            return
+        ticks = self.launch_state.ticks
+        if item_id in ticks:
+            del ticks[item_id]
+        else:
+            ticks[item_id] = {"by": self.audit.operator, "at": self.clock.now()}
+        self._save_launch_state()
+        self.refresh_runbook()
+
+    def toggle_owner(self, owner: str) -> None:
+        if not self._editable():
+            return
+        owners = self.launch_state.owners
+        owners[owner] = {"go": "hold", "hold": "go"}.get(owners.get(owner, ""), "go")
+        self._save_launch_state()
+        self.refresh_runbook()
+
+    def open_incident(self) -> None:
+        if self._editable():
+            self.run_worker(self._open_incident(), group="runbook", exclusive=True)
+
+    async def _open_incident(self) -> None:
+        text = await self.push_screen_wait(
+            TextModal(
+                "Open an incident: start with P1 or P2, then one line (runbook 5.2)",
+                "P1 API returning 503 on search",
+            )
+        )
+        if text is None:
+            return
+        severity, _, summary = text.partition(" ")
+        if severity.upper() not in ("P1", "P2") or not summary.strip():
+            self.notify(
+                "Start with P1 or P2 and a summary, e.g. 'P1 search returns 503'.",
+                severity="warning",
+            )
+            return
+        state = self.launch_state
+        state.incidents.append(
+            Incident(
+                id=len(state.incidents) + 1,
+                severity=severity.upper(),
+                summary=summary.strip(),
+                opened_at=self.clock.now(),
+                opened_by=self.audit.operator,
+            )
+        )
+        self._save_launch_state()
+        self.refresh_panes()
+
+    def resolve_incident(self) -> None:
+        if self._editable():
+            self.run_worker(self._resolve_incident(), group="runbook", exclusive=True)
+
+    async def _resolve_incident(self) -> None:
+        active = self.launch_state.active_incidents()
+        if not active:
+            self.notify("No open incident.")
+            return
+        incident = min(active, key=lambda i: (i.severity, i.opened_at))
+        cause = await self.push_screen_wait(
+            TextModal(
+                f"Resolve {incident.severity} #{incident.id} {incident.summary}: root cause",
+                "connection leak in the search handler",
+            )
+        )
+        if cause is None:
+            return
+        incident.resolved_at = self.clock.now()
+        incident.root_cause = cause
+        self._save_launch_state()
+        self.refresh_panes()
+        self.notify(
+            all_clear(self.config, incident, self.clock.now()), title="All-clear ready (g, s)"
+        )
+
+    def status_post(self) -> None:
+        self.run_worker(self._status_post(), group="runbook", exclusive=True)
+
+    async def _status_post(self) -> None:
+        now, state = self.clock.now(), self.launch_state
+        posts = [
+            ("Status update (5.4)", incident_update(self.store, self.config, state, now)),
+            ("T+15 status", t15_status(self.store, self.config)),
+            ("T+1h milestone", t1h_milestone(self.store, self.config, state)),
+        ]
+        resolved = [i for i in state.incidents if not i.active]
+        if resolved:
+            posts.append(("All-clear", all_clear(self.config, resolved[-1], now)))
+        text = await self.push_screen_wait(PostModal(posts))
+        if text is None:
+            return
+        if self.read_only:
+            self.notify("READ-ONLY console: copy the text instead (c).", severity="error")
+            return
+        try:
+            done = await slack_post(text, self.config.launchday.slack_webhook_env)
+        except (NoWebhook, RuntimeError) as exc:
+            self.notify(str(exc), title="Not posted", severity="error")
+            return
+        state.last_status_post = now
+        self._save_launch_state()
+        self.notify(done, title="Status update")
 
     def action_chart_window(self) -> None:
         i = CHART_WINDOWS.index(self.chart_window)

@@ -277,6 +277,49 @@ DEFAULT_MILESTONES = [
 ]
 
 
+class ChecklistItem(Model):
+    """A pre-launch item a person ticks (the automatic ones are the `check` ids)."""
+
+    id: str
+    title: str
+    owner: str = ""
+
+
+DEFAULT_MANUAL_CHECKLIST = [
+    ChecklistItem(id="sentry.dsn", title="Sentry DSN set and active (1.2)", owner="Sol"),
+    ChecklistItem(
+        id="sentry.errors", title="Sentry < 5 new errors in last hour (1.5)", owner="Sol"
+    ),
+    ChecklistItem(id="ga4.panel", title="GA4 real-time panel loading (1.5)", owner="Sol"),
+    ChecklistItem(
+        id="uptime.armed", title="Uptime monitor armed, cadence <= 1m (1.5)", owner="Bolt"
+    ),
+    ChecklistItem(
+        id="pagerduty", title="On-call confirmed in PagerDuty 07:00-18:00 (1.5)", owner="Rex"
+    ),
+    ChecklistItem(id="slack.t-2h", title="T-2h post in #us-launch-ops (1.5)", owner="Rex"),
+    ChecklistItem(id="comms.email", title="Countdown email staged for 08:45 (1.6)", owner="Lyra"),
+    ChecklistItem(id="comms.ph", title="Product Hunt submission scheduled (1.6)", owner="Lyra"),
+    ChecklistItem(id="comms.social", title="Social posts queued for 09:00 (1.6)", owner="Lyra"),
+]
+
+
+class Launchday(Model):
+    # Section 2: the owners who call Go / Hold at T-15 (Rex calls the overall GO / HOLD).
+    go_owners: list[str] = Field(default_factory=lambda: ["Bolt", "Sol", "Link", "Atlas", "Lyra"])
+    checklist: list[ChecklistItem] = Field(default_factory=lambda: list(DEFAULT_MANUAL_CHECKLIST))
+    # "If any P0 condition is unresolved, launch is delayed 30 min."
+    hold_delay: Duration = 1800.0
+    # Ticks, Go/Hold, incidents and milestone results survive a restart here.
+    state_path: str = Field(
+        default_factory=lambda: os.path.join(_default_state_dir(), "launchday.json")
+    )
+    # Slack incoming webhook: the NAME of the environment variable holding its URL (never shown).
+    slack_webhook_env: str = "LAUNCH_SLACK_WEBHOOK"
+    # While an incident is open, remind to post a status update this often (5.4: every 30 min).
+    status_every: Duration = 1800.0
+
+
 # --- the loop ---------------------------------------------------------------------------------
 
 
@@ -325,6 +368,7 @@ class Config(Model):
     actions: Actions = Actions()
     cleanup: Cleanup = Cleanup()
     audit: Audit = Audit()
+    launchday: Launchday = Launchday()
 
     # Where the file came from, for messages; not a key.
     source_path: str = Field(default="", exclude=True)

@@ -238,3 +238,8 @@ class SmokeReading(Reading):
 
     def get(self, check_id: str) -> SmokeCheck | None:
         return next((c for c in self.checks if c.id == check_id), None)
+
+    def metrics(self) -> dict[str, float | None]:
+        # Section 6 "API uptime": the share of health probes that answered ok.
+        health = self.get("api.health")
+        return {"health_ok": None if health is None else float(health.ok)}

@@ -24,6 +24,9 @@ def demo_config(state_dir: str | None = None) -> Config:
             "actions": config.actions.model_copy(
                 update={"lock_path": f"{state}/actions.lock", "health_wait": 5.0}
             ),
+            "launchday": config.launchday.model_copy(
+                update={"state_path": f"{state}/launchday.json"}
+            ),
         }
     )
 

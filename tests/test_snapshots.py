@@ -46,3 +46,20 @@ def test_demo_layouts(snap_compare, size, instant):
 def test_display_profile_wall(snap_compare):
     app, run_before = app_at("spike", display=True)
     assert snap_compare(app, terminal_size=(300, 80), run_before=run_before)
+
+
+@pytest.mark.parametrize(
+    "offset", [-10 * 60, 10 * 60, 20 * 60, 70 * 60], ids=["T-10m", "T+10m", "T+20m", "T+70m"]
+)
+def test_runbook_timeline(snap_compare, offset):
+    """The runbook screen before and after the T+15m, T+30m and T+1h milestones."""
+    app, clock, _ = demo_app()
+
+    async def run_before(pilot):
+        await replay(app, clock, until_offset=offset)
+        await pilot.press("g")
+        await pilot.pause()
+        app.refresh_runbook()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)

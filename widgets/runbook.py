@@ -1,0 +1,274 @@
+"""The runbook screen (`g`): pre-launch checklist, go/no-go board, milestones, incidents,
+first-hour criteria and status posts. It renders what the app gives it; keys call back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Static
+
+from console.durations import format_duration
+from console.launchday import Gate, Incident, Verdict, ladder
+
+OK, BAD, UNKNOWN = ("✔", "green"), ("✖", "bold red"), ("?", "magenta")
+
+
+def mark(ok: bool | None) -> tuple[str, str]:
+    return UNKNOWN if ok is None else (OK if ok else BAD)
+
+
+@dataclass
+class RunbookView:
+    """Everything the runbook screen shows, computed by the app from live values."""
+
+    checklist: list[tuple[str, str, str, bool | None, str]]  # id, title, owner, ok, value/ticked
+    manual_ids: list[str]
+    gates: list[Gate]
+    owners: list[tuple[str, str]]  # owner, go|hold|—
+    verdict: Verdict
+    milestones: list[tuple[str, str, str, bool | None, str]]  # id, at, title, passed, detail
+    incidents: list[Incident]
+    first_hour: list[tuple[str, str, str, bool | None]]
+    now: float
+    launch_zone_time: str  # the (delayed) launch time, for a HOLD
+
+
+class RunbookScreen(Screen[None]):
+    DEFAULT_CSS = """
+    RunbookScreen Grid { grid-size: 2; grid-rows: 1fr 1fr; }
+    RunbookScreen .box { border: round $secondary; padding: 0 1; height: 100%; overflow-y: auto; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,g", "app.pop_screen", "Back"),
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("space", "tick", "Tick item"),
+        Binding("1,2,3,4,5", "noop", "Go/Hold owner 1-5", key_display="1-5"),
+        Binding("i", "open_incident", "Incident"),
+        Binding("x", "resolve_incident", "Resolve"),
+        Binding("s", "status_post", "Status post"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cursor = 0
+        self.view: RunbookView | None = None
+
+    def compose(self) -> ComposeResult:
+        with Grid():
+            yield Static(id="checklist", classes="box")
+            yield Static(id="gonogo", classes="box")
+            yield Static(id="milestones", classes="box")
+            yield Static(id="incidents", classes="box")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        titles = {
+            "checklist": "Pre-launch checklist (T-2h)",
+            "gonogo": "Go / No-Go (T-15)",
+            "milestones": "Milestones",
+            "incidents": "Incidents · first hour",
+        }
+        for wid, title in titles.items():
+            self.query_one(f"#{wid}").border_title = title
+        self.app.refresh_runbook()  # type: ignore[attr-defined]
+
+    # keys -> the app, which owns the state and the refusals
+    def action_move(self, delta: int) -> None:
+        if self.view:
+            self.cursor = max(0, min(len(self.view.checklist) - 1, self.cursor + delta))
+            self.show(self.view)
+
+    def action_tick(self) -> None:
+        if self.view:
+            self.app.tick_item(self.view.checklist[self.cursor][0])  # type: ignore[attr-defined]
+
+    def action_noop(self) -> None:
+        pass
+
+    def on_key(self, event) -> None:
+        if event.key in "12345" and len(event.key) == 1 and self.view:
+            i = int(event.key) - 1
+            if i < len(self.view.owners):
+                self.app.toggle_owner(self.view.owners[i][0])  # type: ignore[attr-defined]
+                event.stop()
+
+    def action_open_incident(self) -> None:
+        self.app.open_incident()  # type: ignore[attr-defined]
+
+    def action_resolve_incident(self) -> None:
+        self.app.resolve_incident()  # type: ignore[attr-defined]
+
+    def action_status_post(self) -> None:
+        self.app.status_post()  # type: ignore[attr-defined]
+
+    # rendering
+    def show(self, view: RunbookView) -> None:
+        self.view = view
+        self.cursor = min(self.cursor, max(0, len(view.checklist) - 1))
+        self.query_one("#checklist", Static).update(self._checklist(view))
+        self.query_one("#gonogo", Static).update(self._gonogo(view))
+        self.query_one("#milestones", Static).update(self._milestones(view))
+        self.query_one("#incidents", Static).update(self._incidents(view))
+
+    def _checklist(self, view: RunbookView) -> Table:
+        t = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+        t.add_column(width=1)
+        t.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
+        t.add_column(no_wrap=True)
+        t.add_column(no_wrap=True, overflow="ellipsis", max_width=34)
+        for i, (item_id, title, owner, ok, value) in enumerate(view.checklist):
+            symbol, style = mark(ok)
+            manual = item_id in view.manual_ids
+            cursor = "›" if i == self.cursor else " "
+            title_text = Text(
+                ("☐ " if manual and not ok else "") + title,
+                style="reverse" if i == self.cursor else "",
+            )
+            t.add_row(cursor, title_text, owner, Text(f"{symbol} {value}", style=style))
+        return t
+
+    def _gonogo(self, view: RunbookView) -> Text:
+        text = Text()
+        text.append("P0 gates\n", style="bold")
+        for g in view.gates:
+            symbol, style = mark(g.ok)
+            text.append(f" {symbol} {g.title}: {g.value}\n", style=style)
+        text.append("\nOwners (keys 1-5 toggle Go / Hold)\n", style="bold")
+        for i, (owner, call) in enumerate(view.owners, 1):
+            style = {"go": "green", "hold": "bold red"}.get(call, "dim")
+            text.append(f" {i}. {owner:<6} {call.upper() if call != '—' else '—'}\n", style=style)
+        v = view.verdict
+        text.append("\nRex calls: ", style="bold")
+        text.append(
+            f" {v.call} ", style="bold black on green" if v.call == "GO" else "bold white on red"
+        )
+        text.append(f"  {v.reason}\n")
+        if v.new_launch is not None:
+            text.append(f"new launch time: {view.launch_zone_time}\n", style="bold yellow")
+        return text
+
+    def _milestones(self, view: RunbookView) -> Text:
+        text = Text()
+        for _mid, at, title, passed, detail in view.milestones:
+            # A milestone with a verdict shows it; one without checks, or still to come, a dot.
+            symbol, style = mark(passed) if passed is not None else ("·", "dim")
+            text.append(f"{symbol} {at:<7} {title}", style=style)
+            text.append(f"  {detail}\n", style="dim")
+        return text
+
+    def _incidents(self, view: RunbookView) -> Text:
+        text = Text()
+        active = [i for i in view.incidents if i.active]
+        if not active:
+            text.append("no open incident (i opens one)\n", style="green")
+        for inc in active:
+            style = "bold red" if inc.severity == "P1" else "yellow"
+            age = format_duration(view.now - inc.opened_at)
+            text.append(f"{inc.severity} #{inc.id} {inc.summary}  open {age}\n", style=style)
+            for at, what, due in ladder(inc, view.now):
+                text.append(
+                    f"   {'▶' if due else '·'} {at:<6} {what}\n", style="bold" if due else "dim"
+                )
+        resolved = [i for i in view.incidents if not i.active][-3:]
+        for inc in resolved:
+            text.append(
+                f"✔ {inc.severity} #{inc.id} {inc.summary}: {inc.root_cause}\n", style="dim"
+            )
+        text.append("\nFirst hour (Section 6)\n", style="bold")
+        for metric, target, value, ok in view.first_hour:
+            symbol, style = mark(ok)
+            text.append(f" {symbol} {metric:<22} {target:<8} {value}\n", style=style)
+        return text
+
+
+class TextModal(ModalScreen[str | None]):
+    """One line of text (an incident summary, a root cause); Escape cancels."""
+
+    DEFAULT_CSS = """
+    TextModal { align: center middle; }
+    TextModal Vertical { width: 80; height: auto; border: heavy $accent; background: $surface;
+                         padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, prompt: str, placeholder: str = "") -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.prompt, style="bold"))
+            yield Input(placeholder=self.placeholder, id="text")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+
+class PostModal(ModalScreen[str | None]):
+    """A filled-in status text: c copies it (OSC 52), p posts it to Slack, Escape closes."""
+
+    DEFAULT_CSS = """
+    PostModal { align: center middle; }
+    PostModal Vertical { width: 90; height: auto; border: heavy $accent; background: $surface;
+                         padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("c", "copy", "Copy"),
+        Binding("p", "post", "Post to Slack"),
+        Binding("tab", "next", "Next template"),
+    ]
+
+    def __init__(self, posts: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.posts = posts
+        self.index = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(id="post")
+            yield Static(
+                Text("c copy · p post to Slack · tab next template · escape close", style="dim")
+            )
+
+    def on_mount(self) -> None:
+        self._show()
+
+    def _show(self) -> None:
+        title, body = self.posts[self.index]
+        self.query_one("#post", Static).update(Text(f"{title}\n\n", style="bold") + Text(body))
+
+    @property
+    def text(self) -> str:
+        return self.posts[self.index][1]
+
+    def action_next(self) -> None:
+        self.index = (self.index + 1) % len(self.posts)
+        self._show()
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.text)
+        self.notify("Copied to the clipboard.")
+
+    def action_post(self) -> None:
+        self.dismiss(self.text)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
