@@ -41,6 +41,7 @@ from console.launchday import (
     first_hour,
     go_no_go,
     incident_update,
+    launch_verdict,
     load_state,
     p0_gates,
     p1_too_long,
@@ -419,7 +420,18 @@ class LaunchConsole(App[None]):
         for gate in p0_gates(self.checks, state):
             if gate.ok is False:
                 alerts.append(Alert(gate.id, Level.CRIT, f"P0 gate: {gate.title}: {gate.value}"))
-        if record_due_milestones(self.store, self.checks, state, self.config, now):
+        changed = record_due_milestones(self.store, self.checks, state, self.config, now)
+        error_trigger = next(
+            (t for t in self.assessment.triggers if t.metric == "error_rate_5xx"), None
+        )
+        if (
+            error_trigger is not None
+            and error_trigger.state.fired
+            and state.error_trigger_at is None
+        ):
+            state.error_trigger_at = now  # Section 6: a failed launch, remembered
+            changed = True
+        if changed:
             self._save_launch_state()
         for mid, result in state.milestones.items():
             if result["passed"] is False:
@@ -477,7 +489,9 @@ class LaunchConsole(App[None]):
                 )
             else:
                 milestones.append((m.id, format_offset(m.at), m.title, None, "passed (no checks)"))
+        criteria = first_hour(self.store, cfg, now, state)
         return RunbookView(
+            verdict_line=launch_verdict(state, criteria, gates, cfg, now),
             checklist=checklist,
             manual_ids=[i.id for i in cfg.launchday.checklist],
             gates=gates,
@@ -485,7 +499,7 @@ class LaunchConsole(App[None]):
             verdict=verdict,
             milestones=milestones,
             incidents=state.incidents,
-            first_hour=first_hour(self.store, cfg, now, state),
+            first_hour=criteria,
             now=now,
             launch_zone_time=zone_time,
         )
@@ -589,6 +603,28 @@ class LaunchConsole(App[None]):
         self.notify(
             all_clear(self.config, incident, self.clock.now()), title="All-clear ready (g, s)"
         )
+
+    def enter_numbers(self) -> None:
+        if self._editable():
+            self.run_worker(self._enter_numbers(), group="runbook", exclusive=True)
+
+    async def _enter_numbers(self) -> None:
+        text = await self.push_screen_wait(
+            TextModal(
+                "What the console cannot measure: 'users N' (GA4) or 'votes N' (Product Hunt)",
+                "users 140",
+            )
+        )
+        if text is None:
+            return
+        what, _, number = text.partition(" ")
+        key = {"users": "ga4_users", "votes": "ph_votes"}.get(what.lower())
+        if key is None or not number.strip().isdigit():
+            self.notify("Write 'users 140' or 'votes 62'.", severity="warning")
+            return
+        self.launch_state.manual[key] = number.strip()
+        self._save_launch_state()
+        self.refresh_runbook()
 
     def status_post(self) -> None:
         self.run_worker(self._status_post(), group="runbook", exclusive=True)

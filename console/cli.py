@@ -29,6 +29,15 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _offset(text: str) -> float:
+    from console.durations import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from console.sim import SCENARIOS
 
@@ -50,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="demo: simulated time runs N times faster (default: 1)",
     )
     parser.add_argument("--seed", type=int, default=7, metavar="N", help="demo: random seed")
+    parser.add_argument(
+        "--start",
+        type=_offset,
+        default=-15 * 60,
+        metavar="OFFSET",
+        help="demo: where the simulated clock starts, from launch (default -15m; -2h for the "
+        "T-2h checklist)",
+    )
     parser.add_argument(
         "--read-only", action="store_true", help="watch only: refuse every remediation action"
     )
@@ -88,7 +105,7 @@ def check_main(argv: Sequence[str]) -> int:
     except ConfigError as exc:
         print(f"launch-console: {exc}", file=sys.stderr)
         return 2
-    sources, clock, _ = _sources(config, args.demo, scenario="launch", speed=1.0, seed=7)
+    sources, clock, _ = _sources(config, args.demo, "launch", 1.0, 7, -15 * 60)
 
     async def sweep():
         from console.poller import Poller
@@ -106,13 +123,15 @@ def check_main(argv: Sequence[str]) -> int:
     return exit_code(results)
 
 
-def _sources(config: Config, demo: bool, scenario: str, speed: float, seed: int):
+def _sources(
+    config: Config, demo: bool, scenario: str, speed: float, seed: int, start: float = -900.0
+):
     """The sources, the clock and a maker of the control, for the demo stack or the live one."""
     if demo:
         from console.clock import SimClock
         from console.sim import SimStack, sim_sources
 
-        clock = SimClock(config.launch.epoch - 15 * 60, speed)
+        clock = SimClock(config.launch.epoch + start, speed)
         stack = SimStack(
             launch=config.launch.epoch,
             scenario=scenario,
@@ -144,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("--scenario", args.scenario, "launch"),
             ("--speed", args.speed, 1.0),
             ("--seed", args.seed, 7),
+            ("--start", args.start, -15 * 60),
         )
         if value != default
     ]

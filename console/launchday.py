@@ -45,6 +45,8 @@ class LaunchState:
     milestones: dict[str, dict] = field(default_factory=dict)  # id -> {"passed", "at", "values"}
     manual: dict[str, str] = field(default_factory=dict)  # GA4 users, Product Hunt votes
     last_status_post: float | None = None
+    rollback_at: float | None = None  # a rollback was executed (Section 6: a failed launch)
+    error_trigger_at: float | None = None  # "error rate > 5% sustained > 10 minutes" fired
 
     def active_incidents(self, severity: str | None = None) -> list[Incident]:
         return [
@@ -386,3 +388,33 @@ def all_clear(config: Config, incident: Incident, now: float) -> str:
         "Action item: [brief]\n"
         "— Rex"
     )
+
+
+def launch_verdict(
+    state: LaunchState,
+    criteria: list[tuple[str, str, str, bool | None]],
+    gates: list[Gate],
+    config: Config,
+    now: float,
+) -> tuple[str, str]:
+    """Section 6: ("SUCCESS" | "FAILED" | "PENDING", why)."""
+    failed = []
+    if state.rollback_at is not None:
+        failed.append("rollback executed")
+    if state.error_trigger_at is not None:
+        failed.append("error rate > 5% sustained > 10 min")
+    users = state.manual.get("ga4_users")
+    if users is not None and now >= config.launch.epoch + 3600 and int(users) < 10:
+        failed.append("< 10 users in the first hour")
+    if failed:
+        return "FAILED", "; ".join(failed) + " (post-mortem)"
+    if now < config.launch.epoch + 3600:
+        return "PENDING", "the first hour is not over"
+    misses = [name for name, _, _, ok in criteria if ok is False]
+    unknown = [name for name, _, _, ok in criteria if ok is None]
+    if misses or any(g.ok is not True for g in gates):
+        gates_down = [g.title for g in gates if g.ok is not True]
+        return "NOT MET", ", ".join(misses + gates_down)
+    if unknown:
+        return "PENDING", "not measured yet: " + ", ".join(unknown)
+    return "SUCCESS", "all P0 gates green, targets met, no rollback"

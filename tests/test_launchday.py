@@ -209,3 +209,40 @@ async def test_copy_emits_osc52(tmp_path):
         await pilot.pause()
         encoded = base64.b64encode("T+15 status: GREEN — latency: 60ms".encode()).decode()
         assert f"\x1b]52;c;{encoded}\a" in written
+
+
+def test_launch_verdict():
+    from console.launchday import launch_verdict
+
+    config = demo_config()
+    state = LaunchState()
+    gates = p0_gates(GREEN, state)
+    good = [("Product searches", "", "", True), ("Error rate (5xx)", "", "", True)]
+    after = LAUNCH + 3601
+    assert launch_verdict(state, good, gates, config, LAUNCH + 60)[0] == "PENDING"
+    assert launch_verdict(state, good, gates, config, after) == (
+        "SUCCESS",
+        "all P0 gates green, targets met, no rollback",
+    )
+    unmeasured = [*good, ("Unique users (GA4)", "", "not measured", None)]
+    assert launch_verdict(state, unmeasured, gates, config, after)[0] == "PENDING"
+    state.manual["ga4_users"] = "7"
+    assert launch_verdict(state, good, gates, config, after)[1].startswith("< 10 users")
+    state = LaunchState(rollback_at=LAUNCH + 1200)
+    word, why = launch_verdict(state, good, gates, config, LAUNCH + 1300)
+    assert (word, why) == ("FAILED", "rollback executed (post-mortem)")
+
+
+async def test_numbers_the_console_cannot_measure_are_entered_by_hand(tmp_path):
+    app, _, _ = demo_app(state_dir=str(tmp_path))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.press("g")
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press(*"users 140", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        users = next(v for name, _, v, _ in app.screen.view.first_hour if name.startswith("Unique"))
+        assert users == "140"
+    assert load_state(app.config.launchday.state_path).manual == {"ga4_users": "140"}

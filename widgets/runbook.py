@@ -38,6 +38,7 @@ class RunbookView:
     first_hour: list[tuple[str, str, str, bool | None]]
     now: float
     launch_zone_time: str  # the (delayed) launch time, for a HOLD
+    verdict_line: tuple[str, str] = ("PENDING", "")
 
 
 class RunbookScreen(Screen[None]):
@@ -54,6 +55,7 @@ class RunbookScreen(Screen[None]):
         Binding("i", "open_incident", "Incident"),
         Binding("x", "resolve_incident", "Resolve"),
         Binding("s", "status_post", "Status post"),
+        Binding("u", "enter_numbers", "GA4 users / PH votes"),
     ]
 
     def __init__(self) -> None:
@@ -105,6 +107,9 @@ class RunbookScreen(Screen[None]):
 
     def action_resolve_incident(self) -> None:
         self.app.resolve_incident()  # type: ignore[attr-defined]
+
+    def action_enter_numbers(self) -> None:
+        self.app.enter_numbers()  # type: ignore[attr-defined]
 
     def action_status_post(self) -> None:
         self.app.status_post()  # type: ignore[attr-defined]
@@ -186,6 +191,13 @@ class RunbookScreen(Screen[None]):
         for metric, target, value, ok in view.first_hour:
             symbol, style = mark(ok)
             text.append(f" {symbol} {metric:<22} {target:<8} {value}\n", style=style)
+        word, why = view.verdict_line
+        style = {"SUCCESS": "bold black on green", "FAILED": "bold white on red"}.get(
+            word, "bold black on yellow"
+        )
+        text.append("\nLaunch: ", style="bold")
+        text.append(f" {word} ", style=style)
+        text.append(f"  {why}\n")
         return text
 
 
