@@ -454,10 +454,8 @@ class LaunchConsole(App[None]):
     def runbook_view(self) -> RunbookView:
         now = self.clock.now()
         state, cfg = self.launch_state, self.config
-        checklist = [
-            (c.id, c.title, c.owner, c.level == "ok" if c.level != "unknown" else None, c.value)
-            for c in self.checks
-        ]
+        as_ok = {"ok": True, "warn": "warn", "crit": False, "unknown": None}
+        checklist = [(c.id, c.title, c.owner, as_ok[c.level], c.value) for c in self.checks]
         for item in cfg.launchday.checklist:
             tick = state.ticks.get(item.id)
             value = (

@@ -186,7 +186,9 @@ def make_app(config: Config, args: argparse.Namespace):  # -> LaunchConsole
     # Imported here so that --help, --version and config errors answer without loading Textual.
     from console.app import LaunchConsole
 
-    sources, clock, make_control = _sources(config, args.demo, args.scenario, args.speed, args.seed)
+    sources, clock, make_control = _sources(
+        config, args.demo, args.scenario, args.speed, args.seed, args.start
+    )
     if args.demo:
         speed = f" ×{args.speed:g}" if args.speed != 1 else ""
         mode, detail = "DEMO", f"scenario {args.scenario}{speed} · seed {args.seed}"

@@ -164,3 +164,14 @@ def test_wheel_ships_the_config_files(tmp_path):
     (wheel,) = tmp_path.glob("launch_console-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"config/buywhere-us.toml", "config/demo.toml", "console/app.tcss"} <= names
+
+
+def test_demo_start_offset():
+    from config import DEMO, shipped
+    from console.cli import build_parser, make_app
+    from console.config import load_config
+
+    config = load_config(shipped(DEMO))
+    args = build_parser().parse_args(["--demo", "--start=-2h"])
+    app = make_app(config, args)
+    assert abs(app.clock.now() - (config.launch.epoch - 7200)) < 5

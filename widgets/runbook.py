@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
@@ -20,7 +20,9 @@ from console.launchday import Gate, Incident, Verdict, ladder
 OK, BAD, UNKNOWN = ("✔", "green"), ("✖", "bold red"), ("?", "magenta")
 
 
-def mark(ok: bool | None) -> tuple[str, str]:
+def mark(ok: bool | str | None) -> tuple[str, str]:
+    if ok == "warn":
+        return "▲", "yellow"  # a checklist item in its warning band: not a failure
     return UNKNOWN if ok is None else (OK if ok else BAD)
 
 
@@ -28,7 +30,8 @@ def mark(ok: bool | None) -> tuple[str, str]:
 class RunbookView:
     """Everything the runbook screen shows, computed by the app from live values."""
 
-    checklist: list[tuple[str, str, str, bool | None, str]]  # id, title, owner, ok, value/ticked
+    # id, title, owner, ok (True / False / "warn" / None), value or who ticked it
+    checklist: list[tuple[str, str, str, bool | str | None, str]]
     manual_ids: list[str]
     gates: list[Gate]
     owners: list[tuple[str, str]]  # owner, go|hold|—
@@ -43,8 +46,12 @@ class RunbookView:
 
 class RunbookScreen(Screen[None]):
     DEFAULT_CSS = """
-    RunbookScreen Grid { grid-size: 2; grid-rows: 1fr 1fr; }
+    RunbookScreen VerticalScroll { height: 1fr; }
+    RunbookScreen Grid { grid-size: 2; grid-rows: 1fr 1fr; height: 100%; }
     RunbookScreen .box { border: round $secondary; padding: 0 1; height: 100%; overflow-y: auto; }
+    /* under 120 columns: one column, each box as tall as it needs, the screen scrolls */
+    RunbookScreen.compact Grid { grid-size: 1; grid-rows: auto; height: auto; }
+    RunbookScreen.compact .box { height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,g", "app.pop_screen", "Back"),
@@ -64,7 +71,7 @@ class RunbookScreen(Screen[None]):
         self.view: RunbookView | None = None
 
     def compose(self) -> ComposeResult:
-        with Grid():
+        with VerticalScroll(), Grid():
             yield Static(id="checklist", classes="box")
             yield Static(id="gonogo", classes="box")
             yield Static(id="milestones", classes="box")
@@ -80,7 +87,11 @@ class RunbookScreen(Screen[None]):
         }
         for wid, title in titles.items():
             self.query_one(f"#{wid}").border_title = title
+        self.set_class(self.app.size.width < 120, "compact")
         self.app.refresh_runbook()  # type: ignore[attr-defined]
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width < 120, "compact")
 
     # keys -> the app, which owns the state and the refusals
     def action_move(self, delta: int) -> None:
