@@ -67,6 +67,24 @@ def _stop_scraper(config: Config, control: Control) -> Step:
     )
 
 
+def _start_scraper(config: Config, control: Control, step_id: str, title: str) -> Step:
+    name = config.docker.scraper
+
+    async def skip():
+        info = await control.container(name)
+        return "already running" if info.state == "running" else None
+
+    async def run():
+        await control.start(name)
+        return "started"
+
+    async def verify():
+        info = await control.container(name)
+        return info.state == "running", f"state {info.state}"
+
+    return Step(step_id, title, name, f"docker start {name}", "state running", run, verify, skip)
+
+
 def _restart_api(config: Config, control: Control) -> Step:
     name = config.docker.api
     before: dict[str, float | None] = {}
@@ -180,29 +198,11 @@ async def ingestion(config: Config, control: Control) -> Plan:
             [_stop_scraper(config, control)],
         )
 
-    async def skip():
-        now = await control.container(name)
-        return "already running" if now.state == "running" else None
-
-    async def run():
-        await control.start(name)
-        return "started"
-
-    async def verify():
-        now = await control.container(name)
-        return now.state == "running", f"state {now.state}"
-
-    step = Step(
-        "start_scraper",
-        "Resume the US scraper",
-        name,
-        f"docker start {name}",
-        "state running",
-        run,
-        verify,
-        skip,
+    return Plan(
+        "resume_ingestion",
+        "Resume ingestion (runbook 4.5 step 5)",
+        [_start_scraper(config, control, "start_scraper", "Resume the US scraper")],
     )
-    return Plan("resume_ingestion", "Resume ingestion (runbook 4.5 step 5)", [step])
 
 
 async def disk_cleanup(config: Config, control: Control) -> Plan:
@@ -298,7 +298,6 @@ async def db_restore(config: Config, control: Control, operator: str, authoriser
         lines.append("  none found: STOP and page Bolt (runbook 1.3)")
     lines.append(f"restore: {config.actions.restore_command}")
     done = asyncio.Event()
-    scraper = config.docker.scraper
 
     async def wait_for_person():
         await done.wait()
@@ -310,18 +309,6 @@ async def db_restore(config: Config, control: Control, operator: str, authoriser
     async def count_ok():
         n = await control.product_count()
         return n > config.postgres.min_products, f"{n:,} > {config.postgres.min_products:,}"
-
-    async def resume_skip():
-        info = await control.container(scraper)
-        return "already running" if info.state == "running" else None
-
-    async def resume():
-        await control.start(scraper)
-        return "started"
-
-    async def resumed():
-        info = await control.container(scraper)
-        return info.state == "running", f"state {info.state}"
 
     steps = [
         _stop_scraper(config, control),
@@ -342,16 +329,7 @@ async def db_restore(config: Config, control: Control, operator: str, authoriser
             count,
             count_ok,
         ),
-        Step(
-            "resume_ingestion",
-            "Resume ingestion",
-            scraper,
-            f"docker start {scraper}",
-            "state running",
-            resume,
-            resumed,
-            resume_skip,
-        ),
+        _start_scraper(config, control, "resume_ingestion", "Resume ingestion"),
     ]
     for step in steps:
         step.call += f"  [authorised by {authoriser}]"
