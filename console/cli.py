@@ -182,6 +182,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return app.return_code or 0
 
 
+def demo_state(config: Config, directory: str | None = None) -> Config:
+    """The demo keeps its audit log, action lock and runbook state in a directory of its own,
+    fresh each run: its simulated clock restarts every time, and it must never write to (or
+    be blocked by) the real launch's files."""
+    import tempfile
+
+    state = directory or tempfile.mkdtemp(prefix="launch-console-demo-")
+    return config.model_copy(
+        update={
+            "audit": config.audit.model_copy(update={"path": f"{state}/audit.jsonl"}),
+            "actions": config.actions.model_copy(update={"lock_path": f"{state}/actions.lock"}),
+            "launchday": config.launchday.model_copy(
+                update={"state_path": f"{state}/launchday.json"}
+            ),
+        }
+    )
+
+
 def make_app(config: Config, args: argparse.Namespace):  # -> LaunchConsole
     # Imported here so that --help, --version and config errors answer without loading Textual.
     from console.app import LaunchConsole
@@ -190,6 +208,7 @@ def make_app(config: Config, args: argparse.Namespace):  # -> LaunchConsole
         config, args.demo, args.scenario, args.speed, args.seed, args.start
     )
     if args.demo:
+        config = demo_state(config)
         speed = f" ×{args.speed:g}" if args.speed != 1 else ""
         mode, detail = "DEMO", f"scenario {args.scenario}{speed} · seed {args.seed}"
     else:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
-
 from config import DEMO, shipped
 from console.app import LaunchConsole
+from console.cli import demo_state
 from console.clock import Clock, FrozenClock
 from console.config import Config, load_config
 from console.sim import SimStack, sim_sources
@@ -15,19 +14,11 @@ LAUNCH = load_config(shipped(DEMO)).launch.epoch
 
 
 def demo_config(state_dir: str | None = None) -> Config:
-    """The demo config; its audit log and action lock go to `state_dir` (a fresh temp dir)."""
-    config = load_config(shipped(DEMO))
-    state = state_dir or tempfile.mkdtemp(prefix="lc-state-")
+    """The demo config with its own state directory (audit, lock, runbook state), as the CLI
+    gives it; a quick health wait so a failing step fails fast in tests."""
+    config = demo_state(load_config(shipped(DEMO)), state_dir)
     return config.model_copy(
-        update={
-            "audit": config.audit.model_copy(update={"path": f"{state}/audit.jsonl"}),
-            "actions": config.actions.model_copy(
-                update={"lock_path": f"{state}/actions.lock", "health_wait": 5.0}
-            ),
-            "launchday": config.launchday.model_copy(
-                update={"state_path": f"{state}/launchday.json"}
-            ),
-        }
+        update={"actions": config.actions.model_copy(update={"health_wait": 5.0})}
     )
 
 

@@ -175,3 +175,10 @@ def test_demo_start_offset():
     args = build_parser().parse_args(["--demo", "--start=-2h"])
     app = make_app(config, args)
     assert abs(app.clock.now() - (config.launch.epoch - 7200)) < 5
+    # The demo never writes to the real launch's audit log, lock or runbook state.
+    for path in (
+        app.config.audit.path,
+        app.config.actions.lock_path,
+        app.config.launchday.state_path,
+    ):
+        assert "launch-console-demo-" in path

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical, VerticalScroll
+from textual.geometry import Region
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
@@ -46,12 +47,13 @@ class RunbookView:
 
 class RunbookScreen(Screen[None]):
     DEFAULT_CSS = """
-    RunbookScreen VerticalScroll { height: 1fr; }
+    RunbookScreen #page { height: 1fr; }
     RunbookScreen Grid { grid-size: 2; grid-rows: 1fr 1fr; height: 100%; }
     RunbookScreen .box { border: round $secondary; padding: 0 1; height: 100%; overflow-y: auto; }
     /* under 120 columns: one column, each box as tall as it needs, the screen scrolls */
     RunbookScreen.compact Grid { grid-size: 1; grid-rows: auto; height: auto; }
     RunbookScreen.compact .box { height: auto; }
+    RunbookScreen #checklist { height: auto; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,g", "app.pop_screen", "Back"),
@@ -71,8 +73,12 @@ class RunbookScreen(Screen[None]):
         self.view: RunbookView | None = None
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(), Grid():
-            yield Static(id="checklist", classes="box")
+        # The page must not take the focus: up/down move the checklist cursor, and the page
+        # follows it.
+        with VerticalScroll(id="page", can_focus=False), Grid():
+            # The checklist outgrows its box: it scrolls inside it, following the cursor.
+            with VerticalScroll(id="checklist-box", classes="box", can_focus=False):
+                yield Static(id="checklist")
             yield Static(id="gonogo", classes="box")
             yield Static(id="milestones", classes="box")
             yield Static(id="incidents", classes="box")
@@ -98,6 +104,12 @@ class RunbookScreen(Screen[None]):
         if self.view:
             self.cursor = max(0, min(len(self.view.checklist) - 1, self.cursor + delta))
             self.show(self.view)
+            # Keep the selected item in sight: inside its box, and on a scrolling page.
+            box = self.query_one("#checklist-box", VerticalScroll)
+            box.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False)
+            row = box.region.y + 1 + self.cursor - int(box.scroll_y)
+            page = self.query_one("#page", VerticalScroll)
+            page.scroll_to_region(Region(0, row, 1, 1).translate(page.scroll_offset), animate=False)
 
     def action_tick(self) -> None:
         if self.view:
