@@ -246,3 +246,19 @@ async def test_numbers_the_console_cannot_measure_are_entered_by_hand(tmp_path):
         users = next(v for name, _, v, _ in app.screen.view.first_hour if name.startswith("Unique"))
         assert users == "140"
     assert load_state(app.config.launchday.state_path).manual == {"ga4_users": "140"}
+
+
+async def test_the_checklist_follows_its_cursor(tmp_path):
+    app, _, _ = demo_app(state_dir=str(tmp_path))
+    async with app.run_test(size=(160, 45)) as pilot:
+        await app.sweep()
+        await pilot.press("g")
+        await pilot.pause()
+        screen = app.screen
+        last = len(screen.view.checklist) - 1
+        for _ in range(last + 3):  # past the end: the cursor stops at the last item
+            await pilot.press("down")
+        await pilot.pause()
+        box = screen.query_one("#checklist-box")
+        assert screen.cursor == last
+        assert box.scroll_y > 0 and box.scroll_y <= last < box.scroll_y + box.size.height
