@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import os
 
-import httpx
-
 
 class NoWebhook(Exception):
     pass
 
 
 async def post(text: str, env_var: str, timeout: float = 5.0) -> str:
+    import httpx  # here: 50 ms of import the console's first frame does not need
+
     url = os.environ.get(env_var, "")
     if not url:
         raise NoWebhook(f"no Slack webhook configured (set ${env_var})")
