@@ -13,14 +13,18 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 import threading
+import traceback
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.events import Resize
+from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Static
 
 from console.alerting import AlertTracker, Tracked, needs_banner
@@ -31,6 +35,7 @@ from console.clock import Clock
 from console.config import Config
 from console.control import Control
 from console.durations import format_duration
+from console.exiting import end_within
 from console.lock import ActionLock
 from console.poller import Poller
 from console.readings import (
@@ -42,9 +47,11 @@ from console.readings import (
     SmokeReading,
     TrafficReading,
 )
+from console.redact import redact
 from console.rules import Alert, Assessment, Level, assess
 from console.sources import SOURCE_NAMES, Source
 from console.store import Store
+from console.text import clean
 from console.timeline import countdown, wall
 from widgets.alerts import AlertStrip
 from widgets.chart import TrendChart
@@ -120,8 +127,10 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
         tick: float = 1.0,
         control: Control | None = None,
         display: bool = False,
+        end_process: bool = False,
     ) -> None:
         super().__init__()
+        self.end_process = end_process
         # The war-room profile: watch only, no action keys, big clock and charts, high contrast.
         self.display_profile = display
         read_only = read_only or display
@@ -145,6 +154,51 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
         self._status_reminded: float | None = None
         self.chart_window = CHART_WINDOWS[0]
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast is plain text, whoever asks (widgets' notify lands here too): this console
+        never styles a toast with markup, and toasts often quote outside text (an error, the
+        lock's holder, an incident summary). Control characters are made visible."""
+        super().notify(
+            redact(clean(message, newlines=True)),
+            title=redact(clean(title)),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    async def run_async(self, **kwargs) -> None:  # type: ignore[override]
+        """Run until the console exits, then make sure the process does too.
+
+        After this, asyncio cancels every task left and waits for each: a task inside a hung
+        driver's cancel held the process for 100 s, deaf to `q`, on a blank screen; and a thread
+        stuck in a blocking client holds the interpreter's exit. By now the terminal is restored
+        and any traceback printed, so the process ends within 2 s whatever still hangs (only
+        when this process is the console's own: `end_process`, set by the command line).
+        """
+        try:
+            return await super().run_async(**kwargs)
+        finally:
+            if self.end_process:
+                end_within(2.0, self.return_code or 0)
+
+    def _fatal_error(self) -> None:
+        """A crash (Textual's hook): the traceback without its locals, which hold config values
+        and once printed a Slack webhook URL seven times, and with every known secret taken
+        out. The console then exits as Textual's own handler does."""
+        error = sys.exc_info()[1] or self._exception
+        lines = traceback.format_exception(error) if error is not None else ["unknown error"]
+        self.bell()
+        self._exit_renderables.append(Text(redact(clean("".join(lines), newlines=True))))
+        self._close_messages_no_wait()
+
     # --- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -167,7 +221,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
     def on_mount(self) -> None:
         problem = getattr(self, "_state_problem", None)
         if problem:
-            self.notify(problem, title="Runbook state", severity="error", timeout=30)
+            self.notify(problem, title="Runbook state", severity="error", timeout=30, markup=False)
         if self.display_profile:
             self.register_theme(HIGH_CONTRAST)
             self.theme = HIGH_CONTRAST.name
@@ -205,9 +259,13 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
         fallback.start()
 
     async def on_unmount(self) -> None:
+        # Both bounded: a hung driver or engine must not keep the console from ending.
         await self.poller.stop()
         if self.control is not None:
-            await self.control.close()
+            closing = asyncio.create_task(self.control.close())
+            _, hung = await asyncio.wait({closing}, timeout=2.0)
+            for task in hung:
+                task.cancel()
 
     # --- data to panes ------------------------------------------------------------------------
 
@@ -256,10 +314,11 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
 
     def _show_banner(self, banner: list[Tracked], new: list[Alert]) -> None:
         widget = self.query_one("#banner", Static)
-        text = "  ·  ".join(t.text for t in banner)
+        # Alert texts carry outside text (an incident summary, a source's value): never markup.
+        text = "  ·  ".join(clean(t.text) for t in banner)
         widget.display = bool(banner)
         if str(widget.content) != text:
-            widget.update(text)
+            widget.update(Text(text))
         if any(needs_banner(a) for a in new):
             self.bell()  # once per new alert, never per refresh
 

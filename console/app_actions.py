@@ -55,7 +55,9 @@ class RemediationMixin:
     def action_remediate(self, name: str) -> None:
         reason = self.refusal(name)
         if reason is not None:
-            self.notify(reason, title=f"{ACTIONS.get(name, name)} refused", severity="error")
+            self.notify(
+                reason, title=f"{ACTIONS.get(name, name)} refused", severity="error", markup=False
+            )
             return
         self.running_action = name  # set now: a second key press before the plan shows is refused
         self.run_worker(self._remediate(name), group="remediation", exclusive=True)
@@ -77,6 +79,7 @@ class RemediationMixin:
                     f"Could not prepare the plan: {type(exc).__name__}: {exc}",
                     title=ACTIONS[name],
                     severity="error",
+                    markup=False,
                 )
                 return
             confirmed = await self.push_screen_wait(ConfirmModal(plan, self.audit.operator))
@@ -90,7 +93,7 @@ class RemediationMixin:
                 ok = await execute(plan, self.audit, self.lock, lambda p, s: screen.update_plan())
             except ActionBusy as exc:
                 screen.dismiss(None)
-                self.notify(f"Refused: {exc}", title=plan.title, severity="error")
+                self.notify(f"Refused: {exc}", title=plan.title, severity="error", markup=False)
                 return
             except OSError as exc:  # the audit log cannot be written: stop, and say why
                 screen.update_plan(finished=True)
@@ -98,6 +101,7 @@ class RemediationMixin:
                     f"Stopped: audit log {self.audit.path}: {exc.strerror}",
                     title=plan.title,
                     severity="error",
+                    markup=False,
                 )
                 return
             screen.update_plan(finished=True)

@@ -57,6 +57,7 @@ class RunbookMixin:
             self.notify(
                 f"Could not save {self.config.launchday.state_path}: {exc.strerror}",
                 severity="error",
+                markup=False,
             )
 
     def _runbook_alerts(self, now: float) -> list[Alert]:
@@ -257,7 +258,9 @@ class RunbookMixin:
         self._save_launch_state()
         self.refresh_panes()
         self.notify(
-            all_clear(self.config, incident, self.clock.now()), title="All-clear ready (g, s)"
+            all_clear(self.config, incident, self.clock.now()),
+            title="All-clear ready (g, s)",
+            markup=False,  # quotes the incident's summary and root cause
         )
 
     def enter_numbers(self) -> None:
@@ -304,7 +307,7 @@ class RunbookMixin:
         try:
             done = await slack_post(text, self.config.launchday.slack_webhook_env)
         except (NoWebhook, RuntimeError) as exc:
-            self.notify(str(exc), title="Not posted", severity="error")
+            self.notify(str(exc), title="Not posted", severity="error", markup=False)
             return
         state.last_status_post = now
         self._save_launch_state()

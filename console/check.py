@@ -21,6 +21,7 @@ from console.readings import (
     SmokeReading,
 )
 from console.rules import Level, error_level, level_for, pct
+from console.text import clean
 
 # id, title, owner (runbook Section 5.1: Bolt infra/DB, Atlas smoke tests, Link affiliate).
 CHECKS = (
@@ -145,7 +146,9 @@ def render_table(results: list[CheckResult]) -> str:
     lines = [f"{'check':<{width}}  {'owner':<6} {'level':<9} value"]
     for r in results:
         symbol = Level[r.level.upper()].symbol
-        lines.append(f"{r.id:<{width}}  {r.owner:<6} {symbol} {r.level:<7} {r.value}")
+        # Values quote the stack (a product name, an error): no escape sequence reaches the
+        # terminal that runs `check`.
+        lines.append(f"{r.id:<{width}}  {clean(r.owner):<6} {symbol} {r.level:<7} {clean(r.value)}")
     return "\n".join(lines)
 
 

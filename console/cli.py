@@ -223,6 +223,7 @@ def make_app(config: Config, args: argparse.Namespace):  # -> LaunchConsole
         display=args.display,
         # A read-only console is given no control at all: nothing to misfire.
         control=None if args.read_only or args.display else make_control(),
+        end_process=True,  # nothing hung may keep the process once the console has closed
     )
 
 

@@ -17,6 +17,7 @@ from console.check import CheckResult
 from console.config import Config
 from console.durations import format_duration
 from console.rules import pct, seconds
+from console.statefile import check_state
 from console.store import Store
 
 # --- persisted state --------------------------------------------------------------------------
@@ -60,6 +61,7 @@ def load_state(path: str) -> LaunchState:
             raw = json.load(f)
     except FileNotFoundError:
         return LaunchState()
+    check_state(raw)  # a hand-edited or foreign file: one clear error, not a crash later
     incidents = [Incident(**i) for i in raw.pop("incidents", [])]
     return LaunchState(incidents=incidents, **raw)
 

@@ -104,16 +104,29 @@ class Poller:
             asyncio.create_task(self._run(s), name=f"poll:{s.name}") for s in self.sources
         ]
 
-    async def stop(self) -> None:
+    async def stop(self, deadline: float = 2.0) -> None:
+        """Stop every poll and close every source, in `deadline` seconds at most.
+
+        A source that swallows its cancellation (a driver waiting out its own cancel) or a close
+        that hangs is abandoned, not waited for: quitting, or a crash, must end the console
+        promptly whatever a driver does.
+        """
         self._stopping = True
-        pending = set(self._tasks)
-        while pending:  # a source that swallows one cancellation gets another
-            for task in pending:
-                task.cancel()
-            _, pending = await asyncio.wait(pending, timeout=1.0)
-        self._tasks = []
-        for source in self.sources:
+        tasks, self._tasks = set(self._tasks), []
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            _, stuck = await asyncio.wait(tasks, timeout=deadline / 2)
+            for task in stuck:
+                task.cancel()  # once more; it is not waited for again
+
+        async def close(source: Source) -> None:
             # Closing is best effort on the way out.
             with contextlib.suppress(Exception):
-                async with asyncio.timeout(2.0):
-                    await source.close()
+                await source.close()
+
+        closing = [asyncio.create_task(close(s)) for s in self.sources]
+        if closing:
+            _, hung = await asyncio.wait(closing, timeout=deadline / 2)
+            for task in hung:
+                task.cancel()

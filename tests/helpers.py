@@ -61,3 +61,14 @@ async def replay(app: LaunchConsole, clock: FrozenClock, until_offset: float, st
         await app.poller.sweep()
     if app.is_running:
         app.refresh_panes()
+
+
+def screen_lines(app) -> list[str]:
+    """What the terminal shows now, line by line: the active screen as the compositor draws it
+    (toasts included)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def screen_segments(app) -> list[str]:
+    """Every text segment the compositor would send to the terminal for the active screen."""
+    return [seg.text for strip in app.screen._compositor.render_strips() for seg in strip]

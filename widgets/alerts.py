@@ -6,6 +6,7 @@ from rich.text import Text
 
 from console.alerting import Tracked
 from console.rules import Level
+from console.text import clean
 from widgets.pane import LEVEL_STYLE, Pane
 
 
@@ -37,7 +38,7 @@ class AlertStrip(Pane):
                     text.append("\n")
                 loud = a.rollback and a.level == Level.CRIT
                 style = LEVEL_STYLE[a.level] + (" reverse" if loud else "")
-                text.append(f"{a.level.symbol} {t.text}", style=style)
+                text.append(f"{a.level.symbol} {clean(t.text)}", style=style)
             if more:
                 text.append(f"\n  … and {more} more", style="dim")
             return text

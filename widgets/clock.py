@@ -9,6 +9,7 @@ from textual.widgets import Digits, Static
 
 from console.durations import format_countdown, format_duration, format_offset
 from console.rules import Level
+from console.text import clean
 from console.timeline import PRE_LAUNCH, Countdown, next_milestone_text
 from widgets.pane import Pane
 
@@ -27,7 +28,7 @@ class CountdownPane(Pane):
             text.append(f"  {c.phase}\n", style=style)
             text.append(f"launch {c.launch_utc} · {c.launch_local}\n", style="dim")
             text.append(f"now    {wall}\n", style="dim")
-            text.append(upcoming)
+            text.append(clean(upcoming))  # a milestone's title and owner, from the config
             return text
 
         return self.show(key, Level.OK, build, lines=len(upcoming))
@@ -71,7 +72,7 @@ class BigClock(Vertical):
         line = Text()
         line.append(f"{c.phase}", style=f"{style} reverse")
         line.append(f"  launch {c.launch_utc} · {c.launch_local}\n", style="dim")
-        line.append(upcoming)
+        line.append(clean(upcoming))
         relayout = len(upcoming) != self._line_length
         self._line_length = len(upcoming)
         self.query_one("#big-line", Static).update(line, layout=relayout)

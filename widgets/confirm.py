@@ -18,19 +18,22 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from console.actions.plan import Plan
+from console.text import clean, plain
 
 
 def plan_text(plan: Plan) -> Text:
+    # File names, paths, names typed by the operator and config strings are all in here: each
+    # line is cleaned, so a name with a newline or an escape sequence stays on its own line.
     text = Text()
     for line in plan.preview:
-        text.append(line + "\n", style="dim" if line.startswith("  ") else "")
+        text.append(clean(line) + "\n", style="dim" if line.startswith("  ") else "")
     if plan.preview:
         text.append("\n")
     for i, step in enumerate(plan.steps, 1):
-        text.append(f"{i}. {step.title}\n", style="bold")
-        text.append(f"   target  {step.target}\n")
-        text.append(f"   call    {step.call}\n", style="cyan")
-        text.append(f"   expect  {step.expect}\n", style="dim")
+        text.append(f"{i}. {clean(step.title)}\n", style="bold")
+        text.append(f"   target  {clean(step.target)}\n")
+        text.append(f"   call    {clean(step.call)}\n", style="cyan")
+        text.append(f"   expect  {clean(step.expect)}\n", style="dim")
     return text
 
 
@@ -58,11 +61,11 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Text(f"{self.plan.title}: what will be done", style="bold"), id="title")
+            yield Static(plain(f"{self.plan.title}: what will be done", "bold"), id="title")
             with VerticalScroll(id="plan"):
                 yield Static(plan_text(self.plan))
             yield Static(
-                Text(f"as {self.operator}; every step is written to the audit log", style="dim")
+                plain(f"as {self.operator}; every step is written to the audit log", "dim")
             )
             word = self.plan.confirm_word
             if word:

@@ -8,6 +8,7 @@ from rich.text import Text
 from console.durations import format_duration
 from console.readings import ContainersReading
 from console.rules import Finding, Level, size
+from console.text import clean
 from widgets.pane import LEVEL_STYLE, Pane
 
 
@@ -28,7 +29,8 @@ def container_rows(
         up = "—"
         if c.state == "running" and c.started_at is not None:
             up = format_duration(max(0.0, now - c.started_at))
-        rows.append((c.name, state, c.health or "—", cpu, mem, up, level))
+        # Names and states come from the engine: shown as characters, never as markup.
+        rows.append((clean(c.name), clean(state), clean(c.health or "—"), cpu, mem, up, level))
     return rows
 
 

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from console.rules import Level
+from console.text import clean, plain
 
 LEVEL_STYLE = {
     Level.OK: "green",
@@ -39,6 +40,8 @@ class RowsView:
         width = options.max_width
         for label, value, level in self.rows:
             # Each row gives its label what its own value leaves: short values keep long labels.
+            # Labels and values can come from outside (a state name, a path, an error).
+            label, value = clean(label), clean(value)
             value_width = min(cell_len(value), max(1, width - 3))
             label_width = max(0, width - value_width - 3)
             style = "dim" if self.dim else (LEVEL_STYLE[level] if level is not None else "")
@@ -82,7 +85,7 @@ class Pane(Static):
 
     def __init__(self, title: str, *, id: str | None = None) -> None:
         super().__init__("", id=id)
-        self.border_title = title
+        self.border_title = plain(title)
         self._title = title
         self._key: Hashable = None
         self._lines: int | None = None
@@ -106,8 +109,10 @@ class Pane(Static):
         for cls in LEVEL_CLASSES:
             if cls != f"level-{level.word}":
                 self.set_class(False, cls)
-        self.border_title = f"{self._title} {level.symbol}" if self.SHOW_LEVEL else self._title
-        self.border_subtitle = subtitle
+        title = f"{self._title} {level.symbol}" if self.SHOW_LEVEL else self._title
+        self.border_title = plain(title)
+        # The subtitle carries a source's error text: plain, never markup.
+        self.border_subtitle = plain(subtitle)
         # A new layout only when the pane's height may change: relayout of the whole screen
         # was most of the console's idle CPU.
         relayout = lines is None or lines != self._lines

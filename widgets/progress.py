@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.actions.plan import Plan
+from console.text import clean, plain
 
 MARKS = {
     "pending": ("·", "dim"),
@@ -27,10 +28,11 @@ def progress_text(plan: Plan, finished: bool) -> Text:
     text = Text()
     for i, step in enumerate(plan.steps, 1):
         mark, style = MARKS.get(step.status, ("?", ""))
-        text.append(f"{mark} {i}. {step.title}", style=style)
+        text.append(f"{mark} {i}. {clean(step.title)}", style=style)
         text.append(f"  [{step.status}]\n", style=style)
         if step.detail:
-            text.append(f"     {step.detail}\n", style="dim")
+            # Errors, file names, command output: outside text, one line per step.
+            text.append(f"     {clean(step.detail)}\n", style="dim")
         if step.status == "started" and step.id == "restore_by_hand":
             text.append(
                 "     waiting for the person restoring: press d when it is done\n",
@@ -40,7 +42,7 @@ def progress_text(plan: Plan, finished: bool) -> Text:
         if plan.ok:
             text.append("\nDone: every step verified.\n", style="bold green")
             for line in plan.result:
-                text.append("\n" + line + "\n", style="bold")
+                text.append("\n" + clean(line, newlines=True) + "\n", style="bold")
         else:
             text.append(
                 "\nStopped at the first failure: the steps above say what was done "
@@ -75,13 +77,13 @@ class ProgressScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="box"):
-            yield Static(Text(f"{self.plan.title}: running", style="bold"), id="title")
+            yield Static(plain(f"{self.plan.title}: running", "bold"), id="title")
             yield Static(progress_text(self.plan, False), id="steps")
 
     def update_plan(self, finished: bool = False) -> None:
         self.finished = finished
         state = "finished" if finished else "running"
-        self.query_one("#title", Static).update(Text(f"{self.plan.title}: {state}", style="bold"))
+        self.query_one("#title", Static).update(plain(f"{self.plan.title}: {state}", "bold"))
         self.query_one("#steps", Static).update(progress_text(self.plan, finished))
 
     def action_close(self) -> None:

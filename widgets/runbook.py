@@ -17,6 +17,7 @@ from textual.widgets import Footer, Input, Static
 
 from console.durations import format_duration
 from console.launchday import Gate, Incident, Verdict, ladder
+from console.text import clean, plain
 
 OK, BAD, UNKNOWN = ("✔", "green"), ("✖", "bold red"), ("?", "magenta")
 
@@ -156,11 +157,13 @@ class RunbookScreen(Screen[None]):
             symbol, style = mark(ok)
             manual = item_id in view.manual_ids
             cursor = "›" if i == self.cursor else " "
-            title_text = Text(
+            # Titles and owners come from the config, values from the stack or the state file:
+            # every cell is a Text (a str cell would be parsed as markup).
+            title_text = plain(
                 ("☐ " if manual and not ok else "") + title,
-                style="reverse" if i == self.cursor else "",
+                "reverse" if i == self.cursor else "",
             )
-            t.add_row(cursor, title_text, owner, Text(f"{symbol} {value}", style=style))
+            t.add_row(cursor, title_text, plain(owner), plain(f"{symbol} {value}", style))
         return t
 
     def _gonogo(self, view: RunbookView) -> Text:
@@ -168,17 +171,18 @@ class RunbookScreen(Screen[None]):
         text.append("P0 gates\n", style="bold")
         for g in view.gates:
             symbol, style = mark(g.ok)
-            text.append(f" {symbol} {g.title}: {g.value}\n", style=style)
+            text.append(f" {symbol} {clean(g.title)}: {clean(g.value)}\n", style=style)
         text.append("\nOwners (keys 1-5 toggle Go / Hold)\n", style="bold")
         for i, (owner, call) in enumerate(view.owners, 1):
             style = {"go": "green", "hold": "bold red"}.get(call, "dim")
-            text.append(f" {i}. {owner:<6} {call.upper() if call != '—' else '—'}\n", style=style)
+            shown = clean(str(call).upper() if call != "—" else "—")
+            text.append(f" {i}. {clean(owner):<6} {shown}\n", style=style)
         v = view.verdict
         text.append("\nRex calls: ", style="bold")
         text.append(
             f" {v.call} ", style="bold black on green" if v.call == "GO" else "bold white on red"
         )
-        text.append(f"  {v.reason}\n")
+        text.append(f"  {clean(v.reason)}\n")
         if v.new_launch is not None:
             text.append(f"new launch time: {view.launch_zone_time}\n", style="bold yellow")
         return text
@@ -188,8 +192,8 @@ class RunbookScreen(Screen[None]):
         for _mid, at, title, passed, detail in view.milestones:
             # A milestone with a verdict shows it; one without checks, or still to come, a dot.
             symbol, style = mark(passed) if passed is not None else ("·", "dim")
-            text.append(f"{symbol} {at:<7} {title}", style=style)
-            text.append(f"  {detail}\n", style="dim")
+            text.append(f"{symbol} {at:<7} {clean(title)}", style=style)
+            text.append(f"  {clean(detail)}\n", style="dim")
         return text
 
     def _incidents(self, view: RunbookView) -> Text:
@@ -200,27 +204,28 @@ class RunbookScreen(Screen[None]):
         for inc in active:
             style = "bold red" if inc.severity == "P1" else "yellow"
             age = format_duration(view.now - inc.opened_at)
-            text.append(f"{inc.severity} #{inc.id} {inc.summary}  open {age}\n", style=style)
+            head = f"{clean(inc.severity)} #{inc.id} {clean(inc.summary)}"
+            text.append(f"{head}  open {age}\n", style=style)
             for at, what, due in ladder(inc, view.now):
                 text.append(
-                    f"   {'▶' if due else '·'} {at:<6} {what}\n", style="bold" if due else "dim"
+                    f"   {'▶' if due else '·'} {at:<6} {clean(what)}\n",
+                    style="bold" if due else "dim",
                 )
         resolved = [i for i in view.incidents if not i.active][-3:]
         for inc in resolved:
-            text.append(
-                f"✔ {inc.severity} #{inc.id} {inc.summary}: {inc.root_cause}\n", style="dim"
-            )
+            head = f"✔ {clean(inc.severity)} #{inc.id} {clean(inc.summary)}"
+            text.append(f"{head}: {clean(inc.root_cause)}\n", style="dim")
         text.append("\nFirst hour (Section 6)\n", style="bold")
         for metric, target, value, ok in view.first_hour:
             symbol, style = mark(ok)
-            text.append(f" {symbol} {metric:<22} {target:<8} {value}\n", style=style)
+            text.append(f" {symbol} {metric:<22} {target:<8} {clean(value)}\n", style=style)
         word, why = view.verdict_line
         style = {"SUCCESS": "bold black on green", "FAILED": "bold white on red"}.get(
             word, "bold black on yellow"
         )
         text.append("\nLaunch: ", style="bold")
         text.append(f" {word} ", style=style)
-        text.append(f"  {why}\n")
+        text.append(f"  {clean(why)}\n")
         return text
 
 
@@ -241,7 +246,7 @@ class TextModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.prompt, style="bold"))
+            yield Static(plain(self.prompt, "bold"))  # it quotes an incident's summary
             yield Input(placeholder=self.placeholder, id="text")
 
     def on_mount(self) -> None:
@@ -288,7 +293,10 @@ class PostModal(ModalScreen[str | None]):
 
     def _show(self) -> None:
         title, body = self.posts[self.index]
-        self.query_one("#post", Static).update(Text(f"{title}\n\n", style="bold") + Text(body))
+        # Status texts quote summaries and values: several lines, each one cleaned.
+        self.query_one("#post", Static).update(
+            Text(f"{title}\n\n", style="bold") + plain(body, newlines=True)
+        )
 
     @property
     def text(self) -> str:

@@ -1,0 +1,64 @@
+"""The shape a saved runbook state (launchday.json) must have before anything uses it.
+
+The state file is outside text: another console wrote it, or a person edited it by hand. A
+value of the wrong type (an owner's call that is not go/hold, a number that is not a number)
+would otherwise crash whatever reads it later, on every console, until someone fixed the file.
+`check_state` turns such a file into one clear error that names the key.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, FiniteFloat, StringConstraints, ValidationError
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _Tick(_Shape):
+    by: str
+    at: FiniteFloat
+
+
+class _Incident(_Shape):
+    id: int
+    severity: Literal["P1", "P2"]
+    summary: str
+    opened_at: FiniteFloat
+    opened_by: str
+    resolved_at: FiniteFloat | None = None
+    root_cause: str = ""
+
+
+class _Milestone(_Shape):
+    passed: bool | None
+    at: FiniteFloat
+    values: list[tuple[str, bool | None, str]]
+
+    model_config = ConfigDict(extra="forbid", strict=False)  # JSON has lists, not tuples
+
+
+class _State(_Shape):
+    ticks: dict[str, _Tick] = {}
+    owners: dict[str, Literal["go", "hold"]] = {}
+    incidents: list[_Incident] = []
+    milestones: dict[str, _Milestone] = {}
+    # GA4 users, Product Hunt votes: whole numbers, entered by hand.
+    manual: dict[str, Annotated[str, StringConstraints(pattern=r"^\d{1,12}$")]] = {}
+    last_status_post: FiniteFloat | None = None
+    rollback_at: FiniteFloat | None = None
+    error_trigger_at: FiniteFloat | None = None
+
+
+def check_state(raw: Any) -> None:
+    """Raise ValueError naming the first key whose value has the wrong shape."""
+    if not isinstance(raw, dict):
+        raise ValueError("not a JSON object")
+    try:
+        _State.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise ValueError(f"key '{key}': {first['msg']}") from None
