@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -96,17 +97,26 @@ def mem_text(n: float) -> str:
 
 class Steady:
     """A number shown with hysteresis: it changes only when the reading has moved by a visible
-    step from what is shown (CPU jitters by a point or two every sample)."""
+    step from what is shown (CPU jitters by a point or two every sample). With `hold`, what is
+    compared is the peak of the last `hold` readings: memory that jumps with every health
+    check (a process started in the container) shows its peak instead of flickering."""
 
-    def __init__(self, absolute: float, relative: float) -> None:
+    def __init__(self, absolute: float, relative: float, hold: int = 1) -> None:
         self.absolute = absolute
         self.relative = relative
+        self.hold = hold
         self._shown: dict[str, float] = {}
+        self._recent: dict[str, deque[float]] = {}
 
     def __call__(self, key: str, value: float | None) -> float | None:
         if value is None:
             self._shown.pop(key, None)
+            self._recent.pop(key, None)
             return None
+        if self.hold > 1:
+            recent = self._recent.setdefault(key, deque(maxlen=self.hold))
+            recent.append(value)
+            value = max(recent)
         shown = self._shown.get(key)
         if shown is None or abs(value - shown) >= max(self.absolute, self.relative * shown):
             self._shown[key] = shown = value
@@ -116,6 +126,8 @@ class Steady:
         wanted = set(keys)
         for gone in set(self._shown) - wanted:
             del self._shown[gone]
+        for gone in set(self._recent) - wanted:
+            del self._recent[gone]
 
 
 def container_rows(
@@ -366,7 +378,8 @@ class ContainersPane(Vertical):
         self._empty = "no data yet"
         self._header_key: tuple | None = None
         self.cpu = Steady(absolute=1.0, relative=0.1)
-        self.mem = Steady(absolute=0.0, relative=0.03)
+        # Memory: the peak of the last 15 readings (half a minute at the default cadence).
+        self.mem = Steady(absolute=0.0, relative=0.1, hold=15)
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter by name (Esc clears)", id="containers-filter")
