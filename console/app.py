@@ -117,7 +117,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
             "filter_containers",
             "Filter containers",
             show=False,
-            tooltip="containers: filter by name (Esc clears); s in the table cycles the sort",
+            tooltip="containers: filter by name (Esc clears; s sorts the table)",
         ),
         Binding(
             "R",
