@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = options.load_target(args)
     log.info("check: config loaded: %s", config.source_path)
-    sources, clock, _ = options.stack(config, args)
+    sources, clock, _ = options.stack(config, args, one_shot=True)
 
     async def sweep():
         from console.poller import Poller

@@ -184,8 +184,11 @@ def load_target(args: argparse.Namespace):  # -> Config
     return load_config(path)
 
 
-def stack(config, args: argparse.Namespace) -> tuple[list, Any, Callable[[], Any]]:
+def stack(
+    config, args: argparse.Namespace, one_shot: bool = False
+) -> tuple[list, Any, Callable[[], Any]]:
     """The sources, the clock and a maker of the control, for the demo stack or the live one.
+    `one_shot`: one sweep and out (`check`): the sources start no background work.
 
     Building a live source parses its URL or DSN: a value its client refuses is a config error
     naming the source (never a traceback)."""
@@ -211,7 +214,7 @@ def stack(config, args: argparse.Namespace) -> tuple[list, Any, Callable[[], Any
 
     clock = SystemClock()
     try:
-        sources = live_sources(config, clock)
+        sources = live_sources(config, clock, one_shot=one_shot)
     except ValueError as exc:  # a client library refusing a URL/DSN the schema let through
         raise ConfigError(f"{config.source_path}: {exc}") from None
     return sources, clock, lambda: LiveControl(config)
