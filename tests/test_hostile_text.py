@@ -255,7 +255,7 @@ async def test_operator_input_is_shown_literally(tmp_path):
 
 async def test_file_names_in_the_cleanup_preview_are_one_line_each(tmp_path):
     # A short workspace path, so that the whole line fits the modal and cannot wrap.
-    ws = Path(tempfile.mkdtemp(prefix="lc-ws-"))
+    ws = Path(tempfile.mkdtemp(prefix="w"))
     try:
         await _cleanup_preview(ws, tmp_path)
     finally:
@@ -263,9 +263,8 @@ async def test_file_names_in_the_cleanup_preview_are_one_line_each(tmp_path):
 
 
 async def _cleanup_preview(ws, tmp_path):
-    (ws / "scraper").mkdir(parents=True)
     name = f"old\n{H_FILE}.json"
-    old = ws / "scraper" / name
+    old = ws / name
     old.write_bytes(b"x" * 10)
     os.utime(old, (time.time() - 9 * 86400,) * 2)
     app, _, _ = demo_app(state_dir=str(tmp_path / "state"))
@@ -274,7 +273,7 @@ async def _cleanup_preview(ws, tmp_path):
             "host": app.config.host.model_copy(update={"workspace": str(ws), "disk_path": "/"}),
             "cleanup": app.config.cleanup.model_copy(
                 update={
-                    "rules": [CleanupRule(under="scraper", glob="*.json", older_than=86400)],
+                    "rules": [CleanupRule(under=".", glob="*.json", older_than=86400)],
                     "docker_prune": False,
                 }
             ),
@@ -290,7 +289,7 @@ async def _cleanup_preview(ws, tmp_path):
                 break
         assert isinstance(app.screen, ConfirmModal)
         text = assert_safe(app)
-        assert f"{ws}/scraper/old {clean(H_FILE)}.json" in text  # one line, every char visible
+        assert f"{ws}/old {clean(H_FILE)}.json" in text  # one line, every character visible
         await pilot.press("escape")
         await pilot.pause()
     assert old.exists()
