@@ -11,7 +11,7 @@ from textual.screen import ModalScreen, Screen
 
 from console.actions.plan import cancelled, execute
 from console.actions.runbook import ACTIONS, build_plan, db_restore
-from console.lock import ActionBusy
+from console.lock import LockError
 from widgets.confirm import ConfirmModal
 from widgets.names import NamesModal
 from widgets.progress import ProgressScreen
@@ -47,7 +47,9 @@ class RemediationMixin:
             return "No control of the stack in this console."
         if self.running_action is not None:
             return f"{self.running_action} is already running in this console."
-        holder = self.lock.holder()
+        holder = self.lock.holder()  # never raises: an unusable lock comes back as a problem
+        if holder is not None and holder.problem:
+            return f"The action lock cannot be used: {holder.describe()}."
         if holder is not None:
             return f"Another console holds the action lock: {holder.describe()}."
         return None
@@ -91,7 +93,7 @@ class RemediationMixin:
             await self.push_screen(screen)
             try:
                 ok = await execute(plan, self.audit, self.lock, lambda p, s: screen.update_plan())
-            except ActionBusy as exc:
+            except LockError as exc:  # held since the preview, or unusable: nothing was done
                 screen.dismiss(None)
                 self.notify(f"Refused: {exc}", title=plan.title, severity="error", markup=False)
                 return

@@ -176,8 +176,11 @@ class Actions(Model):
     # How long to wait for the API's /health after a restart, and for a container to stop.
     health_wait: Duration = 60.0
     stop_timeout: Duration = 10.0
-    # One action at a time per host, across consoles (every user's console must see this path).
-    lock_path: str = "/tmp/launch-console-actions.lock"
+    # One action at a time per host, across consoles. Empty: /run/launch-console/actions.lock
+    # when that directory exists (give it to the operators' group to share one lock between
+    # users) or we are root, else the user's runtime dir (console.lock.default_path). Never a
+    # world-writable directory: a local user could plant a link there or hold the lock.
+    lock_path: str = ""
     # Section 4.5: the console does not restore by itself; it shows this for a person to run.
     restore_command: str = (
         "Bolt restores per /home/paperclip/buywhere-api/docs/backup_restore_runbook.md"

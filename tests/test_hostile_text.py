@@ -49,6 +49,18 @@ SHOWN = clean(H)
 CONTROL = {chr(c) for c in range(32)} | {chr(c) for c in range(0x7F, 0xA0)}
 
 
+async def shown(pilot, *needles: str, tries: int = 100) -> str:
+    """The screen's text once every needle is on it (toasts and screens land a few frames
+    later on a loaded machine); the last text if they never are, for the assertion to show."""
+    text = ""
+    for _ in range(tries):
+        text = "\n".join(screen_lines(pilot.app))
+        if all(n in text for n in needles):
+            break
+        await pilot.pause()
+    return text
+
+
 def assert_safe(app) -> str:
     """The screen has no control character in any segment; returns its text."""
     for seg in screen_segments(app):
@@ -306,8 +318,7 @@ async def test_lock_holder_text_is_shown_literally(tmp_path):
         os.write(fd, json.dumps(holder).encode())
         async with app.run_test(size=(250, 70), notifications=True) as pilot:
             await pilot.press("P")
-            await pilot.pause()
-            await pilot.pause()
+            await shown(pilot, "Another console holds the action lock")
             text = assert_safe(app)
             assert "Another console holds the action lock" in text
             assert f"op{SHOWN}"[:16] in text  # the toast wraps the rest
@@ -350,7 +361,7 @@ async def test_a_state_file_of_the_wrong_shape_is_kept_aside_not_a_crash(tmp_pat
     async with app.run_test(size=(200, 50), notifications=True) as pilot:
         await app.sweep()
         app.action_runbook()
-        await pilot.pause()
+        await shown(pilot, "unreadable", "no open incident")
         text = assert_safe(app)
         assert "unreadable" in text and "owners.Bolt" in text
         assert "no open incident" in text  # started from an empty state

@@ -54,7 +54,8 @@ Progress = Callable[[Plan, Step], None]
 
 async def execute(plan: Plan, audit: AuditLog, lock: ActionLock, progress: Progress) -> bool:
     """Run a confirmed plan; True when every step ended ok or skipped."""
-    lock.acquire(audit.operator, plan.action)  # raises ActionBusy: nothing has been done yet
+    # Raises LockError (ActionBusy, LockUnusable): nothing has been done yet.
+    lock.acquire(audit.operator, plan.action)
     try:
         for step in plan.steps:
             audit.write(plan.action, step.id, "planned", f"{step.call} -> expect {step.expect}")
