@@ -150,11 +150,17 @@ def _sources(
 
         return sim_sources(stack, clock), clock, lambda: SimControl(stack, clock)
     from console.clock import SystemClock
-    from console.control.live import LiveControl
     from console.sources.live import live_sources
 
     clock = SystemClock()
-    return live_sources(config, clock, one_shot=one_shot), clock, lambda: LiveControl(config)
+
+    def make_control():
+        # Imported when a console needs it: `check` never does (60 ms of imports).
+        from console.control.live import LiveControl
+
+        return LiveControl(config)
+
+    return live_sources(config, clock, one_shot=one_shot), clock, make_control
 
 
 def main(argv: Sequence[str] | None = None) -> int:
