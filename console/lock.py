@@ -174,6 +174,8 @@ class ActionLock:
         """An fd on the lock file, checked; None if it does not exist and `create` is false.
         Raises LockUnusable (naming the path) for anything unsafe or out of reach."""
         directory = os.path.dirname(self.path)
+        if not create and not os.path.lexists(directory):
+            return None  # no directory yet: nobody has ever held the lock
         dir_st = check_directory(directory)
         flags = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
         fd = None

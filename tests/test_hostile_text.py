@@ -295,11 +295,12 @@ async def _cleanup_preview(ws, tmp_path):
     app.control = LiveControl(config)
     async with app.run_test(size=(250, 70), notifications=True) as pilot:
         await pilot.press("D")
-        for _ in range(50):
-            await pilot.pause()
+        # The preview reads the file system in a thread: wait for it (bounded), not a frame.
+        for _ in range(400):
             if isinstance(app.screen, ConfirmModal):
                 break
-        assert isinstance(app.screen, ConfirmModal)
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, ConfirmModal), [n.message for n in app._notifications]
         text = assert_safe(app)
         assert f"{ws}/old {clean(H_FILE)}.json" in text  # one line, every character visible
         await pilot.press("escape")

@@ -50,6 +50,14 @@ def test_created_0660_close_on_exec_and_released_empty(lockdir):
     assert ActionLock(lock.path).holder() is None
 
 
+def test_a_lock_never_taken_is_free(tmp_path):
+    lock = ActionLock(str(tmp_path / "not yet" / "actions.lock"))
+    assert lock.holder() is None
+    lock.acquire("alice", "rollback")
+    assert ActionLock(lock.path).holder().operator == "alice"
+    lock.release()
+
+
 def test_a_planted_symlink_is_refused_and_its_target_untouched(lockdir, tmp_path):
     precious = tmp_path / "precious"
     precious.write_text("root's data\n")
