@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import platformdirs
+from pydantic import BaseModel, SecretStr
 
 APP = "launch-console"
 MASK = "***"
@@ -46,6 +47,27 @@ def register_secrets(values: Iterable[str]) -> None:
         match = re.search(r"://[^\s/@:]*:([^\s/@]+)@", value)
         if match and len(match.group(1)) >= _MIN_SECRET:
             _secrets.add(match.group(1))
+
+
+def register_config(config: BaseModel) -> None:
+    """Every secret of a loaded config (its SecretStr values, the Slack webhook's URL)."""
+    values: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, SecretStr):
+            values.append(node.get_secret_value())
+        elif isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                walk(getattr(node, name))
+        elif isinstance(node, list | tuple):
+            for item in node:
+                walk(item)
+
+    walk(config)
+    launchday = getattr(config, "launchday", None)
+    if launchday is not None:
+        values.append(os.environ.get(launchday.slack_webhook_env, ""))
+    register_secrets(values)
 
 
 def mask(text: str) -> str:
@@ -90,6 +112,9 @@ def setup(log_file: str | None, debug: bool = False) -> Path | None:
         print(f"launch-console: no log file: {path}: {exc.strerror or exc}", file=sys.stderr)
         return None
     handler._launch_console = True  # type: ignore[attr-defined]
-    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.setFormatter(MaskingFormatter(
+            # The pid tells apart consoles (and demos) writing to the same file.
+            "%(asctime)s %(process)d %(levelname)-7s %(name)s: %(message)s"
+        ))
     root.addHandler(handler)
     return path

@@ -59,7 +59,12 @@ def run(args: argparse.Namespace) -> int:
     except ConfigNotFound as exc:
         print(f"{NO_TARGET}\n\nlaunch-console: {exc}", file=sys.stderr)
         return 2
-    log.info("config loaded: %s (%s)", config.source_path, config.launch.name)
+    log.info(
+        "%s console: config loaded: %s (%s)",
+        "demo" if args.demo else "live",
+        config.source_path,
+        config.launch.name,
+    )
     if not args.demo:
         return _run(config, args)
     # The demo's audit log, lock and runbook state live in a directory of its own, removed on

@@ -175,13 +175,16 @@ def load_target(args: argparse.Namespace):  # -> Config
     import config as shipped_files
     from console.config import load_config
     from console.config_files import locate
+    from console.logs import register_config
 
     if args.demo:
         if args.config:
             args.parser.error("give --config or --demo, not both")
-        return load_config(shipped_files.shipped(shipped_files.DEMO))
-    path = locate(args.config)
-    return load_config(path)
+        config = load_config(shipped_files.shipped(shipped_files.DEMO))
+    else:
+        config = load_config(locate(args.config))
+    register_config(config)  # before anything can log a DSN
+    return config
 
 
 def stack(
