@@ -290,3 +290,50 @@ def test_scripts_demo_runs_at_60x_unless_told(args, shown):
     finally:
         reap(pid)
         os.close(fd)
+
+
+def test_once_json_is_the_whole_dashboard():
+    result = run("--demo", "--start=+20m", "--once", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["mode"] == "DEMO" and data["launch"]["offset"] == "T+20m"
+    sources = data["sources"]
+    assert set(sources) == {
+        "containers",
+        "pgbouncer",
+        "postgres",
+        "redis",
+        "host",
+        "traffic",
+        "smoke",
+    }
+    # Every source's reading and findings; the incident as the screen shows it.
+    assert all(s["reading"]["source"] == name for name, s in sources.items())
+    assert sources["containers"]["level"] == "crit"
+    api = next(f for f in sources["containers"]["findings"] if f["title"] == "api-api-1")
+    assert api == {
+        "id": "container:api-api-1",
+        "title": "api-api-1",
+        "level": "crit",
+        "value": "unhealthy",
+    }
+    assert sources["pgbouncer"]["reading"]["pools"][0]["pool_size"] > 0
+    assert any(a["id"] == "containers:container:api-api-1" for a in data["alerts"])
+    assert {c["id"] for c in data["checks"]} >= {"containers.running", "tls.expiry"}
+    assert [g["id"] for g in data["gates"]][:1] == ["gate:db.backup_age"]
+    assert data["go_no_go"]["call"] in ("GO", "HOLD")
+    assert {t["metric"] for t in data["triggers"]} == {
+        "error_rate_5xx",
+        "p99_latency",
+        "pool_usage",
+    }
+
+
+def test_once_prints_the_dashboard_as_text():
+    result = run("--demo", "--once")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("BuyWhere US launch (demo): T-15m (PRE-LAUNCH)")
+    assert "▲ host" in lines and "    ▲ disk: 81.0%" in lines
+    assert lines[-2:] == ["alerts (1):", "  ▲ host: disk 81.0%"]
+    assert run("--demo", "--json").returncode == 2  # --json only with --once
