@@ -56,7 +56,5 @@ class AuditLog:
             os.fsync(fd)
         finally:
             os.close(fd)
-        log.info(
-            "action %s %s %s by %s: %s", action, step, status, self.operator, record["detail"]
-        )
+        log.info("action %s %s %s by %s: %s", action, step, status, self.operator, record["detail"])
         return record

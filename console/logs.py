@@ -99,6 +99,11 @@ def setup(log_file: str | None, debug: bool = False) -> Path | None:
             handler.close()
     logging.getLogger("console").setLevel(logging.DEBUG if debug else logging.INFO)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    # Always a handler, even with no file: without one, logging's last resort writes warnings
+    # to stderr, which is the screen the console draws on.
+    quiet = logging.NullHandler()
+    quiet._launch_console = True  # type: ignore[attr-defined]
+    root.addHandler(quiet)
     if log_file == "-":
         return None
     path = Path(log_file) if log_file else default_log_path()
@@ -112,9 +117,11 @@ def setup(log_file: str | None, debug: bool = False) -> Path | None:
         print(f"launch-console: no log file: {path}: {exc.strerror or exc}", file=sys.stderr)
         return None
     handler._launch_console = True  # type: ignore[attr-defined]
-    handler.setFormatter(MaskingFormatter(
+    handler.setFormatter(
+        MaskingFormatter(
             # The pid tells apart consoles (and demos) writing to the same file.
             "%(asctime)s %(process)d %(levelname)-7s %(name)s: %(message)s"
-        ))
+        )
+    )
     root.addHandler(handler)
     return path

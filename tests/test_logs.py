@@ -181,3 +181,21 @@ def test_the_console_logs_its_start_and_alerts(tmp_path):
     assert "demo console: config loaded:" in text and "demo.toml" in text
     # T-15 min on the demo: the disk is above its warning line.
     assert "alert firing [warn]: host:" in text
+
+
+def test_no_log_file_means_nothing_on_stderr_either(tmp_path):
+    """Without a handler, logging's last resort prints warnings to stderr: the console's
+    screen. `--log-file -` must be silent."""
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "check", "--config", "buywhere-us", "--log-file", "-"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "CATALOG_DSN": "x",
+            "PGBOUNCER_ADMIN_DSN": "y",
+            "REDIS_URL": "redis://127.0.0.1:9/0",
+        },
+    )
+    assert result.returncode == 2 and result.stderr == ""
