@@ -109,20 +109,23 @@ def reap(pid: int) -> None:
         os.waitpid(pid, 0)
 
 
-def spawn_demo() -> tuple[int, int]:
+def spawn_demo(tmpdir: Path | None = None) -> tuple[int, int]:
     pid, fd = pty.fork()
     if pid == 0:  # the child: the console on the pseudo-terminal
         os.chdir(ROOT)
         os.environ.update(TERM="xterm-256color", COLUMNS="120", LINES="40")
+        if tmpdir is not None:
+            os.environ["TMPDIR"] = str(tmpdir)
         os.execv(sys.executable, [*CLI, "--demo", "--speed", "60"])
     return pid, fd
 
 
 @pytest.mark.parametrize("how", ["sighup", "close-terminal"])
-def test_losing_the_terminal_ends_the_console(how):
-    pid, fd = spawn_demo()
+def test_losing_the_terminal_ends_the_console(how, tmp_path):
+    pid, fd = spawn_demo(tmp_path)
     try:
         read_until(fd, b"Countdown", time.monotonic() + 20)
+        assert len(list(tmp_path.glob("launch-console-demo-*"))) == 1
         if how == "sighup":
             os.kill(pid, signal.SIGHUP)
             status = wait_exit(pid, time.monotonic() + 5, fd)
@@ -134,10 +137,12 @@ def test_losing_the_terminal_ends_the_console(how):
         reap(pid)
         if how == "sighup":
             os.close(fd)
+    # Even the hard way out (a terminal that never drains) removes the demo's state dir.
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_q_quits_a_real_terminal_session():
-    pid, fd = spawn_demo()
+def test_q_quits_a_real_terminal_session(tmp_path):
+    pid, fd = spawn_demo(tmp_path)
     try:
         read_until(fd, b"Countdown", time.monotonic() + 20)
         os.write(fd, b"q")
@@ -146,6 +151,7 @@ def test_q_quits_a_real_terminal_session():
     finally:
         reap(pid)
         os.close(fd)
+    assert list(tmp_path.iterdir()) == []  # the demo's state dir went with it
 
 
 def test_demo_start_offset(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import sys
 import tempfile
 
@@ -88,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(config: Config, args: argparse.Namespace, state_dir: str | None = None) -> int:
     app = make_app(config, args, state_dir)
+    if state_dir is not None:  # the with-block's cleanup, for a way out that skips it
+        app.at_hard_exit.append(lambda: shutil.rmtree(state_dir, ignore_errors=True))
     app.run()
     return app.return_code or 0
 
