@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import platformdirs
-from pydantic import BaseModel, SecretStr
 
 APP = "launch-console"
 MASK = "***"
@@ -49,8 +48,10 @@ def register_secrets(values: Iterable[str]) -> None:
             _secrets.add(match.group(1))
 
 
-def register_config(config: BaseModel) -> None:
+def register_config(config: object) -> None:
     """Every secret of a loaded config (its SecretStr values, the Slack webhook's URL)."""
+    from pydantic import BaseModel, SecretStr
+
     values: list[str] = []
 
     def walk(node: object) -> None:

@@ -7,9 +7,12 @@ import logging
 import shutil
 import sys
 import tempfile
+from typing import TYPE_CHECKING
 
 from console.commands import options
-from console.config import Config
+
+if TYPE_CHECKING:
+    from console.config import Config
 
 log = logging.getLogger(__name__)
 
