@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -184,6 +184,8 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
         self.detail = detail
         self.read_only = read_only
         self.live = live
+        # Run even on the hard way out (os._exit skips `finally` and atexit): the demo's state dir.
+        self.at_hard_exit: list[Callable[[], object]] = []
         self.tick = tick
         self.store = Store(clock, config.poll.history, stale_after(config))
         self.poller = Poller(sources, self.store, clock, config.poll, on_reading=self._landed)
@@ -234,7 +236,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
             return await super().run_async(**kwargs)
         finally:
             if self.end_process:
-                end_within(2.0, self.return_code or 0)
+                end_within(2.0, self.return_code or 0, self._exit_now)
 
     def _fatal_error(self) -> None:
         """A crash (Textual's hook): the traceback without its locals, which hold config values
@@ -303,9 +305,15 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
     def _lost_terminal(self) -> None:
         self.exit(return_code=129)
         # If the way out is blocked (a dead terminal that never drains), do not linger.
-        fallback = threading.Timer(3.0, os._exit, args=(129,))
+        fallback = threading.Timer(3.0, self._exit_now, args=(129,))
         fallback.daemon = True
         fallback.start()
+
+    def _exit_now(self, code: int) -> None:
+        for cleanup in self.at_hard_exit:
+            with contextlib.suppress(Exception):
+                cleanup()
+        os._exit(code)
 
     async def on_unmount(self) -> None:
         # Both bounded: a hung driver or engine must not keep the console from ending.

@@ -12,17 +12,19 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
 
 
-def end_within(seconds: float, code: int) -> None:
-    """End the process with `code` if it has not ended by itself `seconds` from now."""
+def end_within(seconds: float, code: int, exit_now: Callable[[int], None] = os._exit) -> None:
+    """End the process with `code` if it has not ended by itself `seconds` from now
+    (`exit_now`: the console's own hard exit, which first runs its last clean-ups)."""
 
     def expire() -> None:
         try:
             sys.stdout.flush()
             sys.stderr.flush()
         finally:
-            os._exit(code)
+            exit_now(code)
 
     timer = threading.Timer(seconds, expire)
     timer.daemon = True

@@ -15,6 +15,9 @@ The lock file is a target for local users, so (docs/security.md):
   crash (`holder()` does not raise).
 
 Only the standard library: a second user's test runs this module with the system Python.
+
+Hand-written on fcntl.flock rather than a library (filelock, portalocker): those add little
+over these lines and none lets a refused caller read who holds the lock and since when.
 """
 
 from __future__ import annotations
