@@ -83,7 +83,8 @@ async def test_200_containers_all_shown_and_one_turning_unhealthy_is_flagged_in_
         assert pane.border_title.startswith("Containers (200)")
         # The screen shows the problems first; the end of the list is a scroll away.
         top = screen_of(table)
-        assert "api-mcp-1" in top.splitlines()[1] and "crowd-192" not in top
+        assert top.splitlines()[1].startswith("✖ ")  # the stack's unhealthy mcp, or worse
+        assert "api-mcp-1" in top and "crowd-192" not in top
         table.scroll_end(animate=False)
         await pilot.pause()
         assert "crowd-192" in screen_of(table)
@@ -135,9 +136,15 @@ async def test_a_hung_engine_keeps_the_last_findings_as_stale_and_says_so(stack,
         assert "api-mcp-1" in pane.rendered_text() and "unhealthy" in pane.rendered_text()
         assert pane.border_subtitle.startswith("TIMEOUT: no answer in 2s · last good ")
         alerts = str(app.query_one(AlertStrip).content)
-        # The source raises its own alert, and the unhealthy container's alert does not vanish.
-        assert "containers: no answer for" in alerts
-        assert "api-mcp-1" in alerts and "stale" in alerts
+        # The unhealthy container's alert does not vanish: it stays, marked stale.
+        assert "containers: api-mcp-1 unhealthy (stale" in alerts
+        # The source raises its own alert. The strip shows four, critical first: on a loaded
+        # machine the stack's other health checks time out too and push it below the fold.
+        own = "containers: no answer for"
+        assert own in alerts or (
+            alerts.splitlines()[-1].strip().startswith("… and")
+            and any(a.text.startswith(own) for a in app.assessment.alerts)
+        )
         # The engine answers again: fresh findings, no source alert.
         wait_until("dockerd answers", lambda: stack.docker.ping(), 30)
         for _ in range(10):
