@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static
 
 from console.alerting import AlertTracker, Tracked, needs_banner
 from console.app_actions import RemediationMixin
+from console.app_recording import RecordingMixin
 from console.app_runbook import RunbookMixin
 from console.audit import AuditLog
 from console.clock import Clock
@@ -42,9 +43,10 @@ from console.readings import (
     SmokeReading,
     TrafficReading,
 )
+from console.recording.recorder import Recorder
 from console.rules import Alert, Assessment, Level, assess
-from console.sources import SOURCE_NAMES, Source
-from console.store import Store
+from console.sources import Source
+from console.store import Store, stale_after
 from console.timeline import countdown, wall
 from widgets.alerts import AlertStrip
 from widgets.chart import TrendChart
@@ -79,19 +81,7 @@ COMPACT_BELOW = 120  # columns
 WALL_FROM = (200, 50)  # columns, rows
 
 
-def stale_after(config: Config) -> dict[str, float]:
-    """A value is stale when its source missed about three polls (wall seconds)."""
-    poll = config.poll
-    return {
-        n: max(
-            3 * poll.for_source(n).interval,
-            poll.for_source(n).interval + poll.for_source(n).timeout,
-        )
-        for n in SOURCE_NAMES
-    }
-
-
-class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
+class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "launch-console"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -120,6 +110,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
         tick: float = 1.0,
         control: Control | None = None,
         display: bool = False,
+        recorder: Recorder | None = None,
     ) -> None:
         super().__init__()
         # The war-room profile: watch only, no action keys, big clock and charts, high contrast.
@@ -133,7 +124,9 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
         self.live = live
         self.tick = tick
         self.store = Store(clock, config.poll.history, stale_after(config))
-        self.poller = Poller(sources, self.store, clock, config.poll)
+        self.poller = Poller(
+            sources, self.store, clock, config.poll, on_reading=self._record_reading
+        )
         self.assessment = Assessment()
         self.control = control
         self.audit = AuditLog(config.audit.path)
@@ -144,6 +137,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
         self.checks: list = []
         self._status_reminded: float | None = None
         self.chart_window = CHART_WINDOWS[0]
+        self._start_recording(recorder)
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -206,6 +200,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
 
     async def on_unmount(self) -> None:
         await self.poller.stop()
+        self._stop_recording()
         if self.control is not None:
             await self.control.close()
 
@@ -241,6 +236,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
             self._show_source(source, now)
         self.refresh_charts(now, force=not self.live)
         self.refresh_runbook()
+        self._record_judgement(tracked, *self._board(now))
 
     def refresh_charts(self, now: float, force: bool = False) -> None:
         for metric, (_, _, band_name) in CHARTS.items():

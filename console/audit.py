@@ -11,6 +11,7 @@ import getpass
 import json
 import os
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 STATUSES = ("planned", "started", "ok", "failed", "skipped", "cancelled")
@@ -31,6 +32,8 @@ class AuditLog:
     def __init__(self, path: str, who: str | None = None) -> None:
         self.path = path
         self.operator = who or operator()
+        # Told of every record once it is on disk (the recorder): called on the writer's thread.
+        self.listeners: list[Callable[[dict], None]] = []
 
     def write(self, action: str, step: str, status: str, detail: str = "") -> dict:
         if status not in STATUSES:
@@ -53,4 +56,6 @@ class AuditLog:
             os.fsync(fd)
         finally:
             os.close(fd)
+        for listener in self.listeners:
+            listener(record)
         return record

@@ -76,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the war-room screen: implies --read-only, no action keys, big clock and charts, "
         "high contrast",
     )
+    record = parser.add_mutually_exclusive_group()
+    record.add_argument(
+        "--record",
+        metavar="PATH",
+        help="record the day to this file (default: live, one file per launch under the user "
+        "state directory; demo, a fresh file in the demo's own directory)",
+    )
+    record.add_argument("--no-record", action="store_true", help="do not record")
     return parser
 
 
@@ -155,6 +163,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["check"]:
         return check_main(argv[1:])
+    if argv[:1] == ["replay"]:
+        from console.cli_replay import replay_main
+
+        return replay_main(argv[1:])
+    if argv[:1] == ["report"]:
+        from console.cli_replay import report_main
+
+        return report_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     demo_only = [
@@ -177,8 +193,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"launch-console: {exc}", file=sys.stderr)
         return 2
-    app = make_app(config, args)
+    from console.recording.schema import RecordingError
+
+    try:
+        app = make_app(config, args)
+    except RecordingError as exc:
+        print(f"launch-console: {exc}", file=sys.stderr)
+        return 2
+    recorder = app.recorder
+    if recorder is not None:
+        print(f"launch-console: recording to {recorder.path}", file=sys.stderr)
     app.run()
+    if recorder is not None:
+        recorder.close()
+        print(
+            f"launch-console: recorded to {recorder.path}\n"
+            f"  replay: launch-console replay {recorder.path}\n"
+            f"  report: launch-console report {recorder.path}",
+            file=sys.stderr,
+        )
+        if recorder.error:
+            print(f"launch-console: {recorder.error}", file=sys.stderr)
     return app.return_code or 0
 
 
@@ -213,6 +248,7 @@ def make_app(config: Config, args: argparse.Namespace):  # -> LaunchConsole
         mode, detail = "DEMO", f"scenario {args.scenario}{speed} · seed {args.seed}"
     else:
         mode, detail = "LIVE", config.source_path
+    recorder = _recorder(config, args, clock, mode, detail)
     return LaunchConsole(
         config,
         sources,
@@ -223,7 +259,43 @@ def make_app(config: Config, args: argparse.Namespace):  # -> LaunchConsole
         display=args.display,
         # A read-only console is given no control at all: nothing to misfire.
         control=None if args.read_only or args.display else make_control(),
+        recorder=recorder,
     )
+
+
+def default_recording(config: Config, demo: bool) -> str:
+    """Live: one file per launch day under the user state directory, so a restarted console
+    goes on recording the same day. Demo: a fresh file beside the demo's own state."""
+    import os
+    import re
+
+    if demo:
+        return os.path.join(os.path.dirname(config.launchday.state_path), "recording.sqlite")
+    import platformdirs
+
+    slug = re.sub(r"[^a-z0-9]+", "-", config.launch.name.lower()).strip("-") or "launch"
+    name = f"{config.launch.at:%Y-%m-%d}-{slug}.sqlite"
+    return os.path.join(platformdirs.user_state_dir("launch-console"), "recordings", name)
+
+
+def _recorder(config: Config, args: argparse.Namespace, clock, mode: str, detail: str):
+    """The recorder for this console, or None with --no-record. An explicit --record PATH that
+    cannot be written is an error; when the default file is held by another console (the
+    war-room display beside the on-call one), this one watches without recording."""
+    if args.no_record:
+        return None
+    from console.audit import operator
+    from console.recording.recorder import Recorder
+    from console.recording.schema import RecordingError
+
+    path = args.record or default_recording(config, args.demo)
+    try:
+        return Recorder(path, clock, config=config, mode=mode, detail=detail, operator=operator())
+    except RecordingError as exc:
+        if args.record:
+            raise
+        print(f"launch-console: not recording: {exc}", file=sys.stderr)
+        return None
 
 
 if __name__ == "__main__":
