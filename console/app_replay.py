@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
 
 from console.app import LaunchConsole
 from console.replay import Replayer
@@ -114,8 +115,15 @@ class ReplayConsole(LaunchConsole):
         self.show_replay_clock()
 
     def show_replay_clock(self) -> None:
+        """The replay bar on whichever screen is showing (the runbook's too), brought up to date."""
         r, now = self.replayer, self.replayer.position
-        self.query_one(ReplayBar).show_position(
+        bar = next(iter(self.screen.query(ReplayBar)), None)
+        if bar is None:
+            if isinstance(self.screen, ModalScreen):
+                return
+            bar = ReplayBar()
+            self.screen.mount(bar)
+        bar.show_position(
             ReplayPosition(
                 playing=self.playing,
                 speed=self.speed,
@@ -125,6 +133,10 @@ class ReplayConsole(LaunchConsole):
                 length=r.end - r.start,
             )
         )
+
+    def action_runbook(self) -> None:
+        super().action_runbook()
+        self.call_after_refresh(self.show_replay_clock)
 
     def _replay_tick(self) -> None:
         elapsed, self._ticked = time.monotonic() - self._ticked, time.monotonic()

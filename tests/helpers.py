@@ -7,6 +7,7 @@ from console.app import LaunchConsole
 from console.cli import demo_state
 from console.clock import Clock, FrozenClock
 from console.config import Config, load_config
+from console.recording.recorder import Recorder
 from console.sim import SimStack, sim_sources
 from console.sim.control import SimControl
 
@@ -30,21 +31,30 @@ def demo_app(
     seed: int = 7,
     clock: Clock | None = None,
     state_dir: str | None = None,
+    record: str | None = None,
 ) -> tuple[LaunchConsole, Clock, SimStack]:
-    """The demo console frozen at `start_offset` seconds from launch, with nothing running."""
+    """The demo console frozen at `start_offset` seconds from launch, with nothing running;
+    recording to `record` when given (batches of 50 ms: tests read it right after)."""
     config = demo_config(state_dir)
     clock = clock or FrozenClock(config.launch.epoch + start_offset)
     stack = SimStack(launch=config.launch.epoch, scenario=scenario, seed=seed)
+    detail = f"scenario {scenario} · seed {seed}"
+    recorder = (
+        Recorder(record, clock, config=config, mode="DEMO", detail=detail, batch_s=0.05)
+        if record
+        else None
+    )
     app = LaunchConsole(
         config,
         sim_sources(stack, clock),
         clock,
         mode="DEMO",
-        detail=f"scenario {scenario} · seed {seed}",
+        detail=detail,
         read_only=read_only,
         display=display,
         live=False,
         control=None if read_only or display else SimControl(stack, clock, step_delay=0),
+        recorder=recorder,
     )
     return app, clock, stack
 
@@ -61,3 +71,25 @@ async def replay(app: LaunchConsole, clock: FrozenClock, until_offset: float, st
         await app.poller.sweep()
     if app.is_running:
         app.refresh_panes()
+
+
+def screen_text(app) -> str:
+    """What the terminal shows right now, as plain text (Textual's own screenshot, uncoloured)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system=None,
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    console.print(update)
+    return console.export_text()

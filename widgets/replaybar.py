@@ -24,7 +24,7 @@ class ReplayPosition:
 
 class ReplayBar(Static):
     DEFAULT_CSS = """
-    ReplayBar { dock: bottom; height: 2; background: $boost; padding: 0 1; }
+    ReplayBar { height: 2; background: $boost; padding: 0 1; }
     """
 
     def __init__(self) -> None:

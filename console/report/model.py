@@ -114,6 +114,15 @@ def build(recording: Recording) -> Report:
         criteria = first_hour(replayer.store, config, t1, replayer.state())
     replayer.seek(end)
     gates_end = p0_gates(_checks(replayer, config), final)
+    actions = _actions(recording.events("audit"))
+    rollbacks = sorted(
+        {a.start for a in actions if a.action == "rollback" and a.outcome != "cancelled"}
+        | ({final.rollback_at} if final.rollback_at is not None else set())
+    )
+    if rollbacks and final.rollback_at is None:
+        # Section 6: a rollback executed is a failed launch, whether or not the console's
+        # state remembered it: the audit trail says it ran.
+        final.rollback_at = rollbacks[0]
     verdict = launch_verdict(final, criteria, gates_end, config, end)
 
     board, board_missing = _board(replayer, config, start, end)
@@ -144,7 +153,7 @@ def build(recording: Recording) -> Report:
         milestones=_milestones(config, final, end),
         alerts=alerts,
         incidents=_incidents(final, end),
-        actions=_actions(events),
+        actions=actions,
         board=board,
         board_missing=board_missing,
         timeline=_timeline(events, recording, config),
@@ -154,7 +163,7 @@ def build(recording: Recording) -> Report:
             for m, (_, _, name) in CHARTED.items()
             if name and (band := getattr(config.thresholds, name, None)) is not None
         },
-        rollbacks=[final.rollback_at] if final.rollback_at is not None else [],
+        rollbacks=rollbacks,
         counts=recording.counts(),
     )
 
