@@ -53,7 +53,7 @@ from widgets.chart import TrendChart
 from widgets.clock import BigClock, CountdownPane
 from widgets.containers import ContainersPane
 from widgets.header import StatusBar
-from widgets.help import HIGH_CONTRAST, HelpScreen
+from widgets.help import HIGH_CONTRAST, HelpScreen, key_rows
 from widgets.pane import MetricsPane
 from widgets.panes import host_rows, pool_rows, postgres_rows, redis_rows, smoke_rows, traffic_rows
 
@@ -84,17 +84,48 @@ WALL_FROM = (200, 50)  # columns, rows
 class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "launch-console"
+    # The footer shows the short description; help (`?`) the tooltip.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help"),
-        Binding("w", "chart_window", "15/60 min", show=False),
-        Binding("g", "runbook", "Runbook"),
-        Binding("r", "refresh_now", "Poll now", show=False),
-        Binding("R", "remediate('rollback')", "Rollback"),
-        Binding("D", "remediate('disk_cleanup')", "Disk clean-up"),
-        Binding("A", "remediate('restart_api')", "Restart API"),
-        Binding("P", "remediate('ingestion')", "Pause/resume ingestion"),
-        Binding("B", "remediate('db_restore')", "DB restore"),
+        Binding("q", "quit", "Quit", tooltip="quit the console"),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("w", "chart_window", "15/60 min", show=False, tooltip="charts: last 15 or 60 min"),
+        Binding(
+            "g",
+            "runbook",
+            "Runbook",
+            tooltip="the runbook: checklist, go/no-go, milestones, incidents, posts",
+        ),
+        Binding("r", "refresh_now", "Poll now", show=False, tooltip="poll every source now"),
+        Binding(
+            "R",
+            "remediate('rollback')",
+            "Rollback",
+            tooltip="rollback (runbook 4.3): plan first, type ROLLBACK to confirm",
+        ),
+        Binding(
+            "D",
+            "remediate('disk_cleanup')",
+            "Disk clean-up",
+            tooltip="disk clean-up (4.4): shows the exact files, deletes, re-measures",
+        ),
+        Binding(
+            "A",
+            "remediate('restart_api')",
+            "Restart API",
+            tooltip="restart the API container and wait for /health (Appendix A)",
+        ),
+        Binding(
+            "P",
+            "remediate('ingestion')",
+            "Pause/resume ingestion",
+            tooltip="pause ingestion (stop the scraper), or resume it when stopped",
+        ),
+        Binding(
+            "B",
+            "remediate('db_restore')",
+            "DB restore",
+            tooltip="database restore (4.5), guided: two names, restore by hand, verify",
+        ),
     ]
 
     def __init__(
@@ -265,7 +296,11 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         self.refresh_charts(self.clock.now(), force=True)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.BINDINGS, read_only=self.read_only))
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        title = getattr(screen, "HELP_TITLE", "main screen")
+        self.push_screen(HelpScreen(key_rows(screen, self.read_only), title))
 
     def _subtitle(self, source: str) -> tuple[str, bool]:
         """The border's subtitle (error or staleness with the age) and whether values are old."""

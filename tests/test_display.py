@@ -5,7 +5,6 @@ from console.rules import Alert, Level
 from tests.helpers import demo_app, replay
 from widgets.chart import TrendChart
 from widgets.confirm import ConfirmModal
-from widgets.help import HelpScreen
 
 TRIGGER = Alert("rollback:error_rate_5xx", Level.CRIT, "ROLLBACK TRIGGER: 5xx", rollback=True)
 DISK = Alert("host:host.disk", Level.WARN, "host: disk 81%")
@@ -55,19 +54,6 @@ async def test_display_profile_is_read_only_and_hides_action_keys():
         footer_keys = {b.binding.key for b in app.active_bindings.values() if b.enabled}
         assert not {"R", "D", "A", "P", "B"} & footer_keys
     assert not stack.events
-
-
-async def test_help_lists_every_key():
-    app, _, _ = demo_app(read_only=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        keys = [b.key for b in app.screen.bindings]
-        assert {"q", "R", "D", "A", "P", "B", "w", "r"} <= set(keys)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert not isinstance(app.screen, HelpScreen)
 
 
 async def test_charts_switch_between_15_and_60_minutes():

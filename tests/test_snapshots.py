@@ -63,3 +63,19 @@ def test_runbook_timeline(snap_compare, offset):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(160, 45), run_before=run_before)
+
+
+@pytest.mark.parametrize("screen", ["main", "runbook"])
+def test_help_screen(snap_compare, screen):
+    """`?` over the main screen and over the runbook screen at 80x24 (it once drew an empty box)."""
+    app, run_before = app_at("spike")
+
+    async def open_help(pilot):
+        await run_before(pilot)
+        if screen == "runbook":
+            await pilot.press("g")
+            await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_help)

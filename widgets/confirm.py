@@ -13,11 +13,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.events import Key
+from textual.events import Key, Resize
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from console.actions.plan import Plan
+from widgets.help import HELP_BINDING
 
 
 def plan_text(plan: Plan) -> Text:
@@ -41,14 +42,32 @@ class ConfirmModal(ModalScreen[bool]):
         width: 90%; max-width: 110; height: auto; max-height: 90%;
         border: heavy $error; background: $surface; padding: 0 1;
     }
-    ConfirmModal #plan { height: auto; max-height: 30; }
+    ConfirmModal #plan { height: auto; }
     ConfirmModal #buttons { height: auto; align-horizontal: right; }
     ConfirmModal Button { margin-left: 2; }
     """
+    HELP_TITLE = "confirmation"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("n", "cancel", "Cancel", show=False),
-        Binding("y", "confirm", "Confirm", show=False),
+        Binding(
+            "n",
+            "cancel",
+            "Cancel",
+            show=False,
+            tooltip="cancel (so do escape, and enter on Cancel)",
+        ),
+        Binding(
+            "y",
+            "confirm",
+            "Confirm",
+            show=False,
+            tooltip="confirm (for the rollback and the restore: type the word, then enter)",
+        ),
+        Binding("pageup", "scroll_plan(-1)", "Plan up", show=False, tooltip="scroll the plan up"),
+        Binding(
+            "pagedown", "scroll_plan(1)", "Plan down", show=False, tooltip="scroll the plan down"
+        ),
+        HELP_BINDING,
     ]
 
     def __init__(self, plan: Plan, operator: str) -> None:
@@ -78,6 +97,15 @@ class ConfirmModal(ModalScreen[bool]):
     def on_mount(self) -> None:
         # The less destructive choice wins: Cancel has the focus, Enter cancels.
         self.query_one("#cancel", Button).focus()
+        self._fit(self.app.size.height)
+
+    def on_resize(self, event: Resize) -> None:
+        self._fit(event.size.height)
+
+    def _fit(self, height: int) -> None:
+        # The plan scrolls; the buttons and the field stay on screen (at 80x24 too).
+        others = 2 + 1 + 1 + 3 + (3 if self.plan.confirm_word else 0)
+        self.query_one("#plan").styles.max_height = max(3, height - 2 - others)
 
     def on_key(self, event: Key) -> None:
         # Typing the confirm word goes to its field even while Cancel has the focus (which it
@@ -91,6 +119,13 @@ class ConfirmModal(ModalScreen[bool]):
                 field.insert_text_at_cursor(event.character)
                 event.stop()
                 event.prevent_default()
+
+    def action_scroll_plan(self, pages: int) -> None:
+        plan = self.query_one("#plan", VerticalScroll)
+        if pages < 0:
+            plan.scroll_page_up(animate=False)
+        else:
+            plan.scroll_page_down(animate=False)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

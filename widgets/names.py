@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from widgets.help import HELP_BINDING
+
 
 class NamesModal(ModalScreen[tuple[str, str] | None]):
     DEFAULT_CSS = """
@@ -18,7 +20,11 @@ class NamesModal(ModalScreen[tuple[str, str] | None]):
     NamesModal #box { width: 70; height: auto; border: heavy $error; background: $surface;
                       padding: 0 1; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    HELP_TITLE = "database restore: names"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        HELP_BINDING,
+    ]
 
     def __init__(self, operator: str) -> None:
         super().__init__()

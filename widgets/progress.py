@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.actions.plan import Plan
+from widgets.help import HELP_BINDING
 
 MARKS = {
     "pending": ("·", "dim"),
@@ -62,10 +63,20 @@ class ProgressScreen(ModalScreen[None]):
         border: heavy $accent; background: $surface; padding: 0 1;
     }
     """
+    HELP_TITLE = "action progress"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
-        Binding("c", "copy_post", "Copy post", show=False),
-        Binding("d", "done_by_hand", "Restore done", show=False),
+        HELP_BINDING,
+        Binding("escape", "close", "Close", tooltip="close (once every step has finished)"),
+        Binding(
+            "c", "copy_post", "Copy post", show=False, tooltip="copy the post to the clipboard"
+        ),
+        Binding(
+            "d",
+            "done_by_hand",
+            "Restore done",
+            show=False,
+            tooltip="the restore by hand is done: verify",
+        ),
     ]
 
     def __init__(self, plan: Plan) -> None:

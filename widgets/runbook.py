@@ -17,6 +17,7 @@ from textual.widgets import Footer, Input, Static
 
 from console.durations import format_duration
 from console.launchday import Gate, Incident, Verdict, ladder
+from widgets.help import HELP_BINDING
 
 OK, BAD, UNKNOWN = ("✔", "green"), ("✖", "bold red"), ("?", "magenta")
 
@@ -55,6 +56,7 @@ class RunbookScreen(Screen[None]):
     RunbookScreen.compact .box { height: auto; }
     RunbookScreen #checklist { height: auto; }
     """
+    HELP_TITLE = "runbook screen"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,g", "app.pop_screen", "Back"),
         Binding("up", "move(-1)", "Up", show=False),
@@ -232,7 +234,8 @@ class TextModal(ModalScreen[str | None]):
     TextModal Vertical { width: 80; height: auto; border: heavy $accent; background: $surface;
                          padding: 0 1; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    HELP_TITLE = "text entry"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel"), HELP_BINDING]
 
     def __init__(self, prompt: str, placeholder: str = "") -> None:
         super().__init__()
@@ -264,7 +267,9 @@ class PostModal(ModalScreen[str | None]):
     PostModal Vertical { width: 90; height: auto; border: heavy $accent; background: $surface;
                          padding: 0 1; }
     """
+    HELP_TITLE = "status post"
     BINDINGS: ClassVar[list[BindingType]] = [
+        HELP_BINDING,
         Binding("escape", "close", "Close"),
         Binding("c", "copy", "Copy"),
         Binding("p", "post", "Post to Slack"),
