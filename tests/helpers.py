@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from config import DEMO, shipped
 from console.app import LaunchConsole
+from console.audit import operator
 from console.cli import demo_state
 from console.clock import Clock, FrozenClock
 from console.config import Config, load_config
@@ -40,7 +41,15 @@ def demo_app(
     stack = SimStack(launch=config.launch.epoch, scenario=scenario, seed=seed)
     detail = f"scenario {scenario} · seed {seed}"
     recorder = (
-        Recorder(record, clock, config=config, mode="DEMO", detail=detail, batch_s=0.05)
+        Recorder(
+            record,
+            clock,
+            config=config,
+            mode="DEMO",
+            detail=detail,
+            operator=operator(),
+            batch_s=0.05,
+        )
         if record
         else None
     )
@@ -71,25 +80,3 @@ async def replay(app: LaunchConsole, clock: FrozenClock, until_offset: float, st
         await app.poller.sweep()
     if app.is_running:
         app.refresh_panes()
-
-
-def screen_text(app) -> str:
-    """What the terminal shows right now, as plain text (Textual's own screenshot, uncoloured)."""
-    import io
-
-    from rich.console import Console
-
-    width, height = app.size
-    console = Console(
-        width=width,
-        height=height,
-        file=io.StringIO(),
-        force_terminal=True,
-        color_system=None,
-        record=True,
-        legacy_windows=False,
-        safe_box=False,
-    )
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    console.print(update)
-    return console.export_text()

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from console.clock import FrozenClock
-from tests.helpers import demo_app, screen_text
+from tests.helpers import demo_app
+from tests.screen import screen_text
 
 STEP = 60.0  # sim seconds between sweeps (one wall second each, as in the snapshot tests)
 JUDGE_EVERY = 5  # refreshes (the judge, the alerts, the recording of changes) every 5 sweeps

@@ -4,8 +4,8 @@ from console.app_replay import ReplayConsole
 from console.cli import demo_state
 from console.recording.reader import Recording
 from console.replay import Replayer
-from tests.helpers import screen_text
 from tests.recorded_session import SIZE
+from tests.screen import screen_text
 from widgets.replaybar import ReplayBar
 
 # The replay bar takes two lines above the footer: give the replay two more rows, and the

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from console.report.model import CHARTED, Report
 
+UNIT_WORDS = {"%": "%", "s": "seconds", "/s": "per second"}
+
 
 def _figure(report: Report, metric: str):
     import matplotlib
@@ -50,7 +52,7 @@ def _figure(report: Report, metric: str):
         at = datetime.fromtimestamp(t, UTC).astimezone(zone)
         ax.axvline(at, color="#c62828", linewidth=1.0)
         ax.annotate("rollback", (at, 0.92), xycoords=("data", "axes fraction"), fontsize=7)
-    ax.set_title(f"{title} ({unit.strip('/') or 'count'})" if unit else title, fontsize=9)
+    ax.set_title(f"{title} ({UNIT_WORDS.get(unit, unit)})" if unit else title, fontsize=9)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=zone))
     ax.set_xlabel(f"time ({start:%Z})", fontsize=7)
     ax.tick_params(labelsize=7)

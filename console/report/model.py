@@ -27,7 +27,7 @@ CHARTED = {
     "p99_latency": ("P99 latency", "s", "p99_latency"),
     "pool_usage": ("DB pool usage (PgBouncer)", "%", "pool_usage"),
     "redis_memory": ("Redis memory", "%", "redis_memory"),
-    "requests_per_s": ("Requests /s", "/s", None),
+    "requests_per_s": ("Requests", "/s", None),
 }
 # Metrics an alert is about, for its peak value: the finding id when it is not the metric name.
 ALERT_METRIC = {"host.disk": "disk", "host.swap": "swap"}

@@ -23,7 +23,7 @@ from console.control.live import LiveControl
 from console.recording.reader import Recording
 from console.recording.recorder import Recorder
 from console.sources.live import live_sources
-from tests.helpers import screen_text
+from tests.screen import screen_text
 from tests.stack import IMAGE, LOOP, wait_until
 from tests.test_replay import REPLAY_SIZE, body, replay_app, show
 
