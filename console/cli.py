@@ -113,7 +113,7 @@ def check_main(argv: Sequence[str]) -> int:
     except ConfigError as exc:
         print(f"launch-console: {exc}", file=sys.stderr)
         return 2
-    sources, clock, _ = _sources(config, args.demo, "launch", 1.0, 7, -15 * 60)
+    sources, clock, _ = _sources(config, args.demo, "launch", 1.0, 7, -15 * 60, one_shot=True)
 
     async def sweep():
         from console.poller import Poller
@@ -132,7 +132,13 @@ def check_main(argv: Sequence[str]) -> int:
 
 
 def _sources(
-    config: Config, demo: bool, scenario: str, speed: float, seed: int, start: float = -900.0
+    config: Config,
+    demo: bool,
+    scenario: str,
+    speed: float,
+    seed: int,
+    start: float = -900.0,
+    one_shot: bool = False,
 ):
     """The sources, the clock and a maker of the control, for the demo stack or the live one."""
     if demo:
@@ -156,7 +162,7 @@ def _sources(
     from console.sources.live import live_sources
 
     clock = SystemClock()
-    return live_sources(config, clock), clock, lambda: LiveControl(config)
+    return live_sources(config, clock, one_shot=one_shot), clock, lambda: LiveControl(config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,6 +6,9 @@
   reading, so a hung or broken system costs its own pane and nothing else.
 - A failing source backs off exponentially up to `max_backoff`, then recovers at its normal
   cadence on the first good reading.
+- A source that learns of a change between polls (the Docker engine's events) may wake its
+  task early through the waker it is given (`set_waker`); a woken task waits `MIN_GAP` for
+  the rest of a burst (a restart is four events), so a burst costs one poll.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from console.config import Poll
 from console.readings import Reading
 from console.sources import Source
 from console.store import Store
+
+MIN_GAP = 0.25  # seconds a woken poll waits for the rest of a burst of changes
 
 
 @dataclass(slots=True)
@@ -51,6 +56,7 @@ class Poller:
             cadence = poll.for_source(source.name)
             self.state[source.name] = SourceState(cadence.interval, cadence.timeout)
         self._locks = {s.name: asyncio.Lock() for s in self.sources}
+        self._woken = {s.name: asyncio.Event() for s in self.sources}
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
 
@@ -91,15 +97,28 @@ class Poller:
         return min(state.interval * 2**state.failures, max(self.max_backoff, state.interval))
 
     async def _run(self, source: Source) -> None:
+        woken = self._woken[source.name]
         while not self._stopping:
             started = time.monotonic()
+            woken.clear()
             await self.poll_once(source)
             elapsed = time.monotonic() - started
-            await asyncio.sleep(max(0.0, self.delay_after(source.name) - elapsed))
+            delay = max(0.0, self.delay_after(source.name) - elapsed)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await woken.wait()
+                    await asyncio.sleep(MIN_GAP)  # let the rest of a burst of changes arrive
 
     def start(self) -> None:
         if self._tasks:
             return
+        loop = asyncio.get_running_loop()
+        for source in self.sources:
+            set_waker = getattr(source, "set_waker", None)
+            if set_waker is not None:
+                event = self._woken[source.name]
+                # Called from the source's own thread: hand the wake-up to the loop.
+                set_waker(lambda event=event: loop.call_soon_threadsafe(event.set))
         self._tasks = [
             asyncio.create_task(self._run(s), name=f"poll:{s.name}") for s in self.sources
         ]

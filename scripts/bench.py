@@ -1,23 +1,39 @@
-"""Benchmarks: prints figures, asserts nothing. Run: .venv/bin/python scripts/bench.py [--live]
+"""Benchmarks: prints figures, asserts nothing. Run: .venv/bin/python scripts/bench.py [what...]
 
-- demo idle: CPU % of one core and bytes/s written to the terminal by the demo at 200x50,
-  over 20 s on a pseudo-terminal (the budget: <= 2 % CPU, <= 15 KB/s);
-- first frame: time from start until the countdown is on the screen (budget: <= 0.6 s);
-- --live: against the test stack, each source alone and a full concurrent sweep (budget: the
-  sweep takes about as long as the slowest source), and connections opened by 20 steady polls.
+  demo        the demo at 200x50 and 80x24 on a pseudo-terminal: first frame (countdown), first
+              data (a container row) and first chart (wall, incl. interpreter start); idle CPU %
+              of one core and bytes/s written to the terminal; threads.
+  sweeps      against the test stack: each source alone and a full concurrent sweep.
+  scale       against the test stack with 6, 50 and 200 project containers: `check` wall, one
+              containers poll (first and steady), the live console idle at 200x50 (CPU, KB/s,
+              threads) and glances beside it on the same engine in the same run (--glances PATH
+              to its executable; skipped without it).
+Options: --rounds N (repeats; medians are printed), --seconds S (idle measuring window),
+--counts 6,50,200, --py-spy PATH (record a profile of the live console at each count into
+/tmp/bench-profile-N.txt).
+
+The machine is shared and has 2 cores: figures are medians of repeated runs, and still noisy.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
+import fcntl
 import os
 import pty
 import select
 import signal
 import statistics
+import struct
+import subprocess
 import sys
 import tempfile
+import termios
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,96 +45,306 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def demo_idle(seconds: float = 20.0, cols: int = 200, rows: int = 50) -> None:
+def threads_of(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    return 0
+
+
+@dataclass
+class Idle:
+    cpu_pct: float
+    kb_s: float
+    threads: int
+    marks: dict[str, float | None]
+
+
+def on_pty(
+    argv: list[str],
+    seconds: float,
+    cols: int = 200,
+    rows: int = 50,
+    env: dict[str, str] | None = None,
+    marks: dict[str, bytes] | None = None,
+    settle: float = 5.0,
+    during: Callable[[int], None] | None = None,
+) -> Idle:
+    """Runs `argv` on a pty of cols x rows; after `settle` s measures CPU, output and threads for
+    `seconds`. `marks`: name -> bytes whose first appearance in the output is timed."""
+    marks = marks or {}
     started = time.monotonic()
     pid, fd = pty.fork()
     if pid == 0:
-        os.environ.update(TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows))
-        os.execv(sys.executable, [sys.executable, "-m", "console", "--demo"])
-    import fcntl
-    import struct
-    import termios
-
+        os.environ.update(TERM="xterm-256color", COLUMNS=str(cols), LINES=str(rows), **(env or {}))
+        os.execvp(argv[0], argv)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-    seen, first_frame = b"", None
-    while first_frame is None and time.monotonic() - started < 10:
-        if select.select([fd], [], [], 0.05)[0]:
-            seen += os.read(fd, 65536)
-            if b"PRE-LAUNCH" in seen:
-                first_frame = time.monotonic() - started
-    settle_until = time.monotonic() + 3
-    while time.monotonic() < settle_until:
-        if select.select([fd], [], [], 0.05)[0]:
-            os.read(fd, 65536)
-    cpu0, t0, out = cpu_seconds(pid), time.monotonic(), 0
+    seen = {name: None for name in marks}
+    tail = b""
+
+    def drain(until: float) -> int:
+        nonlocal tail
+        n = 0
+        while time.monotonic() < until:
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                n += len(chunk)
+                if any(v is None for v in seen.values()):
+                    tail = (tail + chunk)[-200_000:]
+                    for name, needle in marks.items():
+                        if seen[name] is None and needle in tail:
+                            seen[name] = time.monotonic() - started
+        return n
+
+    drain(time.monotonic() + settle)
+    cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    if during is not None:
+        during(pid)
+    threads = threads_of(pid)
+    out = 0
     while time.monotonic() - t0 < seconds:
-        if select.select([fd], [], [], 0.1)[0]:
-            out += len(os.read(fd, 65536))
+        out += drain(min(t0 + seconds, time.monotonic() + 1.0))
+        threads = max(threads, threads_of(pid))
     elapsed = time.monotonic() - t0
     cpu = cpu_seconds(pid) - cpu0
     os.kill(pid, signal.SIGTERM)
+    with contextlib.suppress(OSError):
+        drain(time.monotonic() + 1.0)
     os.waitpid(pid, 0)
     os.close(fd)
-    print(f"demo {cols}x{rows}: first frame {first_frame:.2f}s (wall, incl. interpreter start)")
-    print(
-        f"demo {cols}x{rows} idle over {elapsed:.0f}s: CPU {100 * cpu / elapsed:.1f}% of a core, "
-        f"terminal output {out / elapsed / 1024:.1f} KB/s"
+    return Idle(100 * cpu / elapsed, out / elapsed / 1024, threads, seen)
+
+
+def median_idle(runs: list[Idle]) -> Idle:
+    marks = {
+        k: statistics.median([r.marks[k] for r in runs if r.marks[k] is not None] or [float("nan")])
+        for k in runs[0].marks
+    }
+    return Idle(
+        statistics.median(r.cpu_pct for r in runs),
+        statistics.median(r.kb_s for r in runs),
+        max(r.threads for r in runs),
+        marks,
     )
 
 
-async def live_sweeps(rounds: int = 10) -> None:
+# --- the demo ---------------------------------------------------------------------------------
+
+
+def bench_demo(args: argparse.Namespace) -> None:
+    marks = {"first frame": b"PRE-LAUNCH", "first data": b"api-api-1", "first chart": b"minutes"}
+    for cols, rows in ((200, 50), (80, 24)):
+        runs = [
+            on_pty(
+                [sys.executable, "-m", "console", "--demo"],
+                args.seconds,
+                cols,
+                rows,
+                marks=marks if cols == 200 else {"first frame": b"PRE-LAUNCH"},
+                settle=12.0 if cols == 200 else 4.0,
+            )
+            for _ in range(args.rounds)
+        ]
+        m = median_idle(runs)
+        firsts = ", ".join(f"{k} {v:.2f}s" for k, v in m.marks.items())
+        print(f"demo {cols}x{rows}: {firsts} (wall from exec, median of {args.rounds})")
+        print(
+            f"demo {cols}x{rows} idle over {args.seconds:.0f}s: CPU {m.cpu_pct:.2f}% of a core, "
+            f"terminal output {m.kb_s:.2f} KB/s, threads {m.threads} "
+            f"(runs: {', '.join(f'{r.cpu_pct:.2f}%/{r.kb_s:.2f}' for r in runs)})"
+        )
+
+
+# --- the test stack ---------------------------------------------------------------------------
+
+
+def stack_config(stack) -> Path:
+    backups = Path(tempfile.mkdtemp()) / "backups"
+    backups.mkdir()
+    (backups / "b.sql.gz").write_bytes(b"x")
+    path = backups.parent / "bench.toml"
+    path.write_text(stack.config_toml(backups))
+    return path
+
+
+async def live_sweeps(config_path: Path, rounds: int) -> None:
     from console.clock import SystemClock
     from console.config import load_config
     from console.poller import Poller
     from console.sources.live import live_sources
     from console.store import Store
+
+    config = load_config(config_path)
+    clock = SystemClock()
+    sources = live_sources(config, clock)
+    poller = Poller(sources, Store(clock, 600, {}), clock, config.poll)
+    await poller.sweep()  # connect, warm up, take the first CPU sample
+    single: dict[str, list[float]] = {s.name: [] for s in sources}
+    sweeps = []
+    for _ in range(rounds):
+        for s in sources:
+            t = time.perf_counter()
+            await poller.poll_once(s)
+            single[s.name].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        await poller.sweep()
+        sweeps.append(time.perf_counter() - t)
+    for name, times in single.items():
+        print(f"source {name:<10} median {1000 * statistics.median(times):7.1f} ms")
+    slowest = max(statistics.median(t) for t in single.values())
+    total = sum(statistics.median(t) for t in single.values())
+    print(
+        f"full sweep median {1000 * statistics.median(sweeps):.1f} ms "
+        f"(slowest source {1000 * slowest:.1f} ms, sum of sources {1000 * total:.1f} ms)"
+    )
+    await poller.stop()
+
+
+async def containers_poll(config_path: Path, rounds: int) -> tuple[float, float, int, int]:
+    """(first poll s, steady poll median s, containers, engine inspections in the steady polls)"""
+    from console.clock import SystemClock
+    from console.config import load_config
+    from console.sources.docker import DockerSource
+
+    source = DockerSource(load_config(config_path), SystemClock())
+    try:
+        t = time.perf_counter()
+        first = await source.read()
+        first_s = time.perf_counter() - t
+        while True:  # a first poll inspects at most MAX_INSPECT: let the rest catch up
+            before = source.inspections
+            await source.read()
+            if source.inspections == before:
+                break
+        times = []
+        before = source.inspections
+        for _ in range(max(5, rounds)):
+            await asyncio.sleep(0.5)
+            t = time.perf_counter()
+            reading = await source.read()
+            times.append(time.perf_counter() - t)
+        assert reading.ok, reading.error
+        return first_s, statistics.median(times), len(first.containers), source.inspections - before
+    finally:
+        await source.close()
+
+
+def check_wall(config_path: Path, rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "console", "check", "--config", str(config_path), "--json"],
+            capture_output=True,
+            timeout=120,
+            cwd=ROOT,
+        )
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def py_spy_record(py_spy: str, count: int) -> Callable[[int], None]:
+    def record(pid: int) -> None:
+        out = f"/tmp/bench-profile-{count}.txt"
+        subprocess.Popen(
+            [
+                py_spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                "15",
+                "--format",
+                "raw",
+                "--output",
+                out,
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    return record
+
+
+def bench_scale(args: argparse.Namespace) -> None:
     from tests.stack import Stack
 
     stack = Stack().start()
+    extras: list[str] = []
     try:
-        backups = Path(tempfile.mkdtemp()) / "backups"
-        backups.mkdir()
-        (backups / "b.sql.gz").write_bytes(b"x")
-        path = backups.parent / "bench.toml"
-        path.write_text(stack.config_toml(backups))
-        config = load_config(path)
-        clock = SystemClock()
-        sources = live_sources(config, clock)
-        poller = Poller(sources, Store(clock, 600, {}), clock, config.poll)
-        await poller.sweep()  # connect, warm up, take the first CPU sample
-        single: dict[str, list[float]] = {s.name: [] for s in sources}
-        sweeps = []
-        for _ in range(rounds):
-            for s in sources:
-                t = time.perf_counter()
-                await poller.poll_once(s)
-                single[s.name].append(time.perf_counter() - t)
-            t = time.perf_counter()
-            await poller.sweep()
-            sweeps.append(time.perf_counter() - t)
-        for name, times in single.items():
-            print(f"source {name:<10} median {1000 * statistics.median(times):7.1f} ms")
-        slowest = max(statistics.median(t) for t in single.values())
-        total = sum(statistics.median(t) for t in single.values())
-        print(
-            f"full sweep median {1000 * statistics.median(sweeps):.1f} ms "
-            f"(slowest source {1000 * slowest:.1f} ms, sum of sources {1000 * total:.1f} ms)"
-        )
-        opened_before = {s.name: s.conn.opened for s in sources if hasattr(s, "conn")}
-        for _ in range(20):
-            await poller.sweep()
-        opened_after = {s.name: s.conn.opened for s in sources if hasattr(s, "conn")}
-        print(
-            f"connections opened by 20 steady sweeps: "
-            f"{ {k: opened_after[k] - opened_before[k] for k in opened_after} }"
-        )
-        await poller.stop()
+        path = stack_config(stack)
+        docker_host = f"unix://{stack.docker_sock}"
+        if "sweeps" in args.what:
+            asyncio.run(live_sweeps(path, args.rounds * 3))
+        have = 6
+        for count in args.counts:
+            if count > have:
+                t = time.monotonic()
+                extras += stack.add_extras(count - have, prefix=f"bench{count}")
+                print(
+                    f"-- {count} project containers (created {count - have} in "
+                    f"{time.monotonic() - t:.1f}s)"
+                )
+                have = count
+            else:
+                print(f"-- {count} project containers")
+            first, steady, n, inspections = asyncio.run(containers_poll(path, args.rounds * 3))
+            print(
+                f"containers poll at {n}: first {1000 * first:.0f} ms, steady median "
+                f"{1000 * steady:.0f} ms ({inspections} inspections in the steady polls)"
+            )
+            print(f"check wall at {count}: median {check_wall(path, args.rounds):.2f} s")
+            console = [sys.executable, "-m", "console", "--config", str(path)]
+            runs = []
+            glances = []
+            for i in range(args.rounds):
+                during = py_spy_record(args.py_spy, count) if args.py_spy and i == 0 else None
+                runs.append(on_pty(console, args.seconds, during=during, settle=8.0))
+                if args.glances:
+                    glances.append(
+                        on_pty(
+                            [args.glances, "--disable-check-update"],
+                            args.seconds,
+                            env={"DOCKER_HOST": docker_host},
+                            settle=8.0,
+                        )
+                    )
+            m = median_idle(runs)
+            print(
+                f"console idle at {count} (200x50, {args.seconds:.0f}s, median of {args.rounds}): "
+                f"CPU {m.cpu_pct:.2f}%, output {m.kb_s:.2f} KB/s, threads {m.threads} "
+                f"(runs: {', '.join(f'{r.cpu_pct:.2f}%/{r.kb_s:.2f}' for r in runs)})"
+            )
+            if glances:
+                g = median_idle(glances)
+                print(
+                    f"glances idle at {count} (same engine, same run): CPU {g.cpu_pct:.2f}%, "
+                    f"output {g.kb_s:.2f} KB/s, threads {g.threads}; console/glances: "
+                    f"CPU {m.cpu_pct / g.cpu_pct:.2f}x, output {m.kb_s / max(g.kb_s, 1e-9):.2f}x"
+                )
     finally:
+        stack.remove_extras(extras)
         stack.stop()
 
 
 if __name__ == "__main__":
-    demo_idle()
-    demo_idle(cols=80, rows=24)
-    if "--live" in sys.argv:
-        asyncio.run(live_sweeps())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", nargs="*", default=["demo"], choices=["demo", "sweeps", "scale"])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--counts", type=lambda s: [int(x) for x in s.split(",")], default=[6, 50, 200]
+    )
+    parser.add_argument("--glances", default="")
+    parser.add_argument("--py-spy", default="")
+    args = parser.parse_args()
+    if "demo" in args.what:
+        bench_demo(args)
+    if "scale" in args.what or "sweeps" in args.what:
+        if "scale" not in args.what:
+            args.counts = []
+        bench_scale(args)

@@ -1,8 +1,11 @@
 """A trend chart (plotext) with the warn and crit thresholds and the launch instant marked.
 
 Drawing a chart costs far more than a metric pane, and a tall widget is what makes the
-compositor write most to the terminal. So a chart redraws only when its data changed, and at
-most once per `min_interval` wall seconds.
+compositor write most to the terminal. So a chart draws as soon as it has data (the first
+frame), then redraws only when the picture would gain a column: when new data has come and the
+console clock has moved by one column's worth of the window (window / width: 25 s for 15
+minutes on a 200-column screen), or, with no new data, at most once a minute (the time axis
+still moves). Changing the window or the size redraws at once.
 """
 
 from __future__ import annotations
@@ -60,17 +63,18 @@ class TrendChart(Static):
         unit: str,
         *,
         id: str | None = None,
-        min_interval: float = 10.0,
+        idle_interval: float = 60.0,
     ) -> None:
         super().__init__("", id=id)
         self.border_title = title
         self.metric = metric
         self.unit = unit
-        self.min_interval = min_interval
+        self.idle_interval = idle_interval
         self._drawn_key: tuple | None = None
-        # The first live draw waits one interval: there is no trend to show at start, and the
-        # first frame comes sooner without it.
-        self._drawn_at = time.monotonic()
+        self._drawn_shape: tuple | None = None
+        self._drawn_at = 0.0  # wall (monotonic)
+        self._drawn_now = 0.0  # console time of the drawn picture
+        self.draws = 0
 
     def show(
         self,
@@ -82,14 +86,23 @@ class TrendChart(Static):
         force: bool = False,
     ) -> bool:
         newest = samples[-1][0] if samples else None
-        key = (newest, len(samples), window, self.size.width, self.size.height)
+        shape = (window, self.size.width, self.size.height)
+        key = (newest, len(samples), *shape)
         wall = time.monotonic()
-        if key == self._drawn_key or (not force and wall - self._drawn_at < self.min_interval):
-            return False
         width, height = self.content_size.width, self.content_size.height
         if width < 10 or height < 3:
             return False  # not laid out yet: draw on a later call, not never
-        self._drawn_key, self._drawn_at = key, wall
+        if key == self._drawn_key:
+            return False
+        first = self._drawn_shape != shape or self._drawn_key is None
+        column = window / max(1, width - 6)  # seconds of console time per plotted column
+        new_column = now - self._drawn_now >= column
+        idle_due = wall - self._drawn_at >= self.idle_interval
+        if not (force or first or (newest != self._drawn_key[0] and new_column) or idle_due):
+            return False
+        self._drawn_key, self._drawn_shape = key, shape
+        self._drawn_at, self._drawn_now = wall, now
+        self.draws += 1
         ansi = draw(samples, width, height, now, window, band, launch)
         self.update(Text.from_ansi(ansi, no_wrap=True), layout=False)  # its size is the grid's
         last = next((v for _, v in reversed(samples) if v is not None), None)

@@ -65,8 +65,11 @@ class BigClock(Vertical):
         key = (digits, c.phase, upcoming, c.launch_utc, c.launch_local)
         if key == self._key:
             return False
+        line_changed = self._key is None or key[1:] != self._key[1:]
         self._key = key
         self.query_one(Digits).update(digits)
+        if not line_changed:
+            return True  # the digits tick each second; the line under them rarely changes
         style = "bold yellow" if c.phase == PRE_LAUNCH else "bold cyan"
         line = Text()
         line.append(f"{c.phase}", style=f"{style} reverse")

@@ -1,17 +1,27 @@
-"""The Docker engine: the runbook's `docker ps` and `docker stats`, without their 2-second cost.
+"""The Docker engine: the runbook's `docker ps` and `docker stats`, at any container count.
 
 - Containers: the configured services and the scraper, plus every container of the same
-  compose project (label com.docker.compose.project); state, health and failing streak, exit
-  code, restarts, uptime.
-- CPU % from our own previous sample: `stats(one_shot=True)` is fast but leaves precpu empty.
-- Memory: usage minus inactive file cache (what `docker stats` shows).
+  compose project (label com.docker.compose.project); state, health, exit code, restarts,
+  uptime, CPU and memory.
+- One list call per poll carries what most polls need (state, health and exit code are in its
+  Status text). A container is inspected only when it is new or its state changed (seen in the
+  list, or in the engine's event stream between polls): for its start time, restarts, failing
+  streak and, for the API container, the environment. Nothing per container per poll costs an
+  engine call, so a poll stays well inside its timeout at hundreds of containers.
+- CPU and memory: the containers' cgroup files when the engine is on this host, otherwise a
+  bounded number of engine stats streams (see `console.sources.docker_stats`).
 - The API container's environment checked for runbook 1.2 (USD_DEFAULT, US_REGION).
-docker-py is blocking: its calls run in this source's own bounded thread pool.
+
+docker-py is blocking: its calls run in this source's own bounded thread pool. A one-shot
+source (`follow=False`, for `check`) starts no thread of its own and inspects only the API.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,21 +32,34 @@ from console.clock import Clock
 from console.config import Config
 from console.readings import Container, ContainersReading
 from console.sources.base import Blocking, describe
-from console.sources.docker_stats import StatsFeed
+from console.sources.docker_events import PROJECT_LABEL, EngineEvents
+from console.sources.docker_stats import (
+    CgroupStats,
+    StreamStats,
+    Usage,
+    cpu_percent,
+    memory_used,
+)
+
+__all__ = ["DockerSource", "cpu_percent", "docker_client", "memory_used", "parse_time"]
 
 # Only these API variables are read out of the container's environment: never the secrets
 # (DSNs, keys) that sit beside them.
 ENV_KEYS = ("USD_DEFAULT", "US_REGION")
+# Inspections per poll: a whole project that appears at once (the first poll, a redeploy) is
+# inspected over a few polls rather than in one that would outlast its timeout. Until then a
+# container shows what the list says (state, health, exit code) without its uptime.
+MAX_INSPECT = 64
 
 
 def docker_client(config: Config) -> docker.DockerClient:
     timeout = int(max(1, config.docker.timeout))
+    # Room in the connection pool for the stats streams and the events beside the calls.
     if config.docker.url:
         return docker.DockerClient(
-            base_url=config.docker.url, version="auto", timeout=timeout, max_pool_size=80
+            base_url=config.docker.url, version="auto", timeout=timeout, max_pool_size=16
         )
-    # Room in the connection pool for the stats streams beside the ordinary calls.
-    return docker.from_env(version="auto", timeout=timeout, max_pool_size=80)
+    return docker.from_env(version="auto", timeout=timeout, max_pool_size=16)
 
 
 def parse_time(text: str | None) -> float | None:
@@ -53,135 +76,234 @@ def parse_time(text: str | None) -> float | None:
     return base.timestamp() + (float("0." + frac) if frac else 0.0)
 
 
-def cpu_percent(
-    stats: dict[str, Any], previous: tuple[int, int] | None
-) -> tuple[float | None, tuple[int, int] | None]:
-    cpu = stats.get("cpu_stats") or {}
-    total = (cpu.get("cpu_usage") or {}).get("total_usage")
-    system = cpu.get("system_cpu_usage")
-    if total is None or system is None:
-        return None, previous
-    sample = (int(total), int(system))
-    pre = stats.get("precpu_stats") or {}
-    pre_total = (pre.get("cpu_usage") or {}).get("total_usage")
-    if pre_total is not None and pre.get("system_cpu_usage"):
-        # A streamed sample carries the previous one: no need for ours.
-        previous = (int(pre_total), int(pre["system_cpu_usage"]))
-    if previous is None or sample[1] <= previous[1]:
-        return None, sample
-    cpus = cpu.get("online_cpus") or len((cpu.get("cpu_usage") or {}).get("percpu_usage") or [1])
-    pct = (sample[0] - previous[0]) / (sample[1] - previous[1]) * cpus * 100.0
-    return max(0.0, pct), sample
+_EXIT = re.compile(r"^(?:Exited|Restarting) \((-?\d+)\)")
+_UP_SECONDS = re.compile(r"^Up (?:Less than a second|(\d+) seconds?)")
 
 
-def memory_used(stats: dict[str, Any]) -> tuple[int | None, int | None]:
-    mem = stats.get("memory_stats") or {}
-    usage = mem.get("usage")
-    if usage is None:
-        return None, None
-    detail = mem.get("stats") or {}
-    inactive = detail.get("inactive_file", detail.get("total_inactive_file", 0))
-    return int(usage) - int(inactive), mem.get("limit")
+def parse_status(status: str) -> tuple[str | None, int | None]:
+    """(health, exit code) from the list's Status text: 'Up 2 minutes (unhealthy)',
+    'Up 3 seconds (health: starting)', 'Exited (3) 5 minutes ago'."""
+    health = None
+    if status.startswith("Up "):
+        if status.endswith("(healthy)"):
+            health = "healthy"
+        elif status.endswith("(unhealthy)"):
+            health = "unhealthy"
+        elif status.endswith("(health: starting)"):
+            health = "starting"
+    match = _EXIT.match(status)
+    return health, int(match.group(1)) if match else None
+
+
+def up_under_a_minute(status: str) -> bool:
+    return _UP_SECONDS.match(status) is not None
+
+
+@dataclass(slots=True)
+class Known:
+    """What the last inspection of a container said, and the list signature it was taken at."""
+
+    signature: tuple[str, str | None, int | None]
+    started_at: float | None = None
+    restarts: int = 0
+    failing_streak: int = 0
+    exit_code: int | None = None
+    env: dict[str, str] | None = None
+    pid: int = 0
+
+
+@dataclass(slots=True)
+class Listed:
+    id: str
+    name: str
+    state: str
+    status: str
+    health: str | None
+    exit_code: int | None
+    signature: tuple[str, str | None, int | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.signature = (self.state, self.health, self.exit_code)
+
+
+def _first(*values: int | None) -> int | None:
+    return next((v for v in values if v is not None), None)
 
 
 class DockerSource:
     name = "containers"
     reading_type = ContainersReading
 
-    def __init__(self, config: Config, clock: Clock) -> None:
+    def __init__(self, config: Config, clock: Clock, *, follow: bool = True) -> None:
         self.config = config
         self.clock = clock
+        self.follow = follow
         self.blocking = Blocking(self.name, workers=4)
         self._client: docker.DockerClient | None = None
-        self._cpu: dict[str, tuple[int, int]] = {}
-        self.feed = StatsFeed(lambda: self._get_client().api)
+        self._known: dict[str, Known] = {}
+        self.wanted = {*config.docker.services, config.docker.api, config.docker.scraper}
+        self.cgroups = CgroupStats()
+        self.streams = StreamStats(lambda: self._get_client().api)
+        self.events = EngineEvents(
+            lambda: self._get_client().api, config.docker.compose_project, self.wanted
+        )
+        self._no_cgroup: set[str] = set()
+        self._names: dict[str, str] = {}  # id -> name, as of the last list
+        self.inspections = 0  # engine inspect calls so far (the benchmark reports them)
+
+    def set_waker(self, wake: Callable[[], None]) -> None:
+        """The poller's hook: called (from the events thread) when a container changed."""
+        self.events.on_change = wake
 
     def _get_client(self) -> docker.DockerClient:
         if self._client is None:
             self._client = docker_client(self.config)
         return self._client
 
-    def _summaries(self) -> list[dict[str, Any]]:
+    # --- the engine calls (in the pool's threads) ---------------------------------------------
+
+    def _list(self) -> list[Listed]:
         api = self._get_client().api
-        wanted = {*self.config.docker.services, self.config.docker.api, self.config.docker.scraper}
         project = self.config.docker.compose_project
-        found = {}
-        for c in api.containers(all=True):
-            names = [n.lstrip("/") for n in c.get("Names") or []]
-            in_project = (c.get("Labels") or {}).get("com.docker.compose.project") == project
-            if in_project or wanted.intersection(names):
-                found[c["Id"]] = {**c, "name": names[0] if names else c["Id"][:12]}
-        return list(found.values())
+        found = {
+            c["Id"]: c
+            for c in api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
+        }
+        names = [f"^/{re.escape(n)}$" for n in sorted(self.wanted)]
+        for c in api.containers(all=True, filters={"name": names}):
+            found.setdefault(c["Id"], c)
+        out = []
+        for cid, c in found.items():
+            names_of = [n.lstrip("/") for n in c.get("Names") or []]
+            name = names_of[0] if names_of else cid[:12]
+            status = c.get("Status") or ""
+            health, exit_code = parse_status(status)
+            state = c.get("State") or "unknown"
+            if state == "running":
+                exit_code = None
+            out.append(Listed(cid, name, state, status, health, exit_code))
+        return out
 
-    def _inspect(self, cid: str) -> dict[str, Any]:
-        return self._get_client().api.inspect_container(cid)
+    def _inspect(self, listed: Listed) -> Known | None:
+        try:
+            info = self._get_client().api.inspect_container(listed.id)
+        except NotFound:
+            return None  # removed since the list: the next list will not show it
+        self.inspections += 1
+        state = info.get("State") or {}
+        status = state.get("Status", "unknown")
+        health = state.get("Health") if status == "running" else None  # stopped keeps old health
+        name = (info.get("Name") or "").lstrip("/")
+        return Known(
+            signature=listed.signature,
+            started_at=parse_time(state.get("StartedAt")),
+            restarts=int(info.get("RestartCount", 0)),
+            failing_streak=int(health.get("FailingStreak", 0)) if health else 0,
+            exit_code=None if status == "running" else state.get("ExitCode"),
+            env=self._env(info) if name == self.config.docker.api else None,
+            pid=int(state.get("Pid") or 0),
+        )
 
-    def _stats(self, cid: str) -> dict[str, Any]:
-        return self._get_client().api.stats(cid, stream=False, one_shot=True)
+    def _usage(self, running: list[str]) -> dict[str, Usage]:
+        usage = self.cgroups.sample(running)
+        # Streams only for containers whose cgroup files we found we cannot read (a remote
+        # engine); one not inspected yet waits for its inspection instead.
+        rest = [cid for cid in running if cid in self._no_cgroup]
+        if rest:
+            # The configured containers get a stream of their own first.
+            priority = {cid for cid in rest if self._names.get(cid) in self.wanted}
+            self.streams.follow(rest, priority)
+            usage.update(self.streams.sample(rest))
+        return usage
+
+    # --- one poll -----------------------------------------------------------------------------
 
     async def read(self) -> ContainersReading:
         now = self.clock.now()
         try:
-            summaries = await self.blocking.run(self._summaries)
-            inspected = await asyncio.gather(
-                *(self.blocking.run(self._inspect, c["Id"]) for c in summaries)
-            )
-            running = [c["Id"] for c in summaries if c.get("State") == "running"]
-            self.feed.follow(running)
-            # Streamed samples where there are; a one-shot call only for a container whose
-            # stream has not delivered yet (the first poll after it started).
-            streamed = {cid: self.feed.latest(cid) for cid in running}
-            missing = [cid for cid, sample in streamed.items() if sample is None]
-            fetched = await asyncio.gather(
-                *(self.blocking.run(self._stats, cid) for cid in missing),
-                return_exceptions=True,
-            )
-        except NotFound:
-            return await self.read()  # a container vanished between list and inspect: again
+            listed = await self.blocking.run(self._list)
+            if self.follow:
+                self.events.start()
+            await self._inspect_changed(listed, now)
+            running = [c.id for c in listed if c.state == "running"]
+            self._names = {c.id: c.name for c in listed}
+            usage = await self.blocking.run(self._usage, running) if self.follow else {}
         except (DockerException, OSError) as exc:
             self._client = None  # rebuild the client next time
             return ContainersReading.failed(self.name, now, describe(exc))
-        stats_by_id = {cid: s for cid, s in streamed.items() if s is not None}
-        stats_by_id.update(
-            (cid, s) for cid, s in zip(missing, fetched, strict=True) if isinstance(s, dict)
-        )
-        containers = [self._container(i, stats_by_id.get(i["Id"])) for i in inspected]
+        containers = [self._container(c, usage.get(c.id)) for c in listed]
         names = {c.name for c in containers}
         for missing in self.config.docker.services:
             if missing not in names:
                 containers.append(Container(name=missing, state="missing"))
         order = {n: i for i, n in enumerate(self.config.docker.services)}
         containers.sort(key=lambda c: (order.get(c.name, len(order)), c.name))
-        api = next((i for i in inspected if i["Name"].lstrip("/") == self.config.docker.api), None)
+        api = next((c for c in listed if c.name == self.config.docker.api), None)
+        known_api = self._known.get(api.id) if api else None
         return ContainersReading(
             source=self.name,
             at=now,
             containers=tuple(containers),
             api=self.config.docker.api,
-            api_env=self._env(api) if api else None,
+            api_env=known_api.env if known_api else None,
         )
 
-    def _container(self, info: dict[str, Any], stats: dict[str, Any] | None) -> Container:
-        name = info["Name"].lstrip("/")
-        state = info.get("State") or {}
-        status = state.get("Status", "unknown")
-        health = state.get("Health") if status == "running" else None  # stopped keeps old health
-        cpu = mem = limit = None
-        if stats is not None:
-            cpu, self._cpu[info["Id"]] = cpu_percent(stats, self._cpu.get(info["Id"]))
-            mem, limit = memory_used(stats)
+    async def _inspect_changed(self, listed: list[Listed], now: float) -> None:
+        present = {c.id for c in listed}
+        for gone in set(self._known) - present:
+            del self._known[gone]
+            self.cgroups.forget(gone)
+            self._no_cgroup.discard(gone)
+        changed = self.events.take()
+        todo = []
+        for c in listed:
+            known = self._known.get(c.id)
+            if not self.follow and c.name != self.config.docker.api:
+                continue  # `check` needs no more than the list, and the API's environment
+            if (
+                known is None
+                or known.signature != c.signature
+                or c.id in changed
+                or (  # restarted between two polls and back in the same state
+                    c.state == "running"
+                    and known.started_at is not None
+                    and up_under_a_minute(c.status)
+                    and now - known.started_at > 90
+                )
+            ):
+                todo.append(c)
+        # Configured containers and changed ones before the many extras of a first poll.
+        todo.sort(key=lambda c: (c.name not in self.wanted, c.id not in changed))
+        todo = todo[:MAX_INSPECT]
+        results = await asyncio.gather(*(self.blocking.run(self._inspect, c) for c in todo))
+        for c, known in zip(todo, results, strict=True):
+            if known is None:
+                continue
+            self._known[c.id] = known
+            if self.follow and c.state == "running" and known.pid:
+                if self.cgroups.watch(c.id, known.pid):
+                    self._no_cgroup.discard(c.id)
+                else:
+                    self._no_cgroup.add(c.id)
+            elif c.state != "running":
+                self.cgroups.forget(c.id)
+                self._no_cgroup.discard(c.id)
+
+    def _container(self, c: Listed, usage: Usage | None) -> Container:
+        known = self._known.get(c.id)
+        running = c.state == "running"
         return Container(
-            name=name,
-            state=status,
-            health=health.get("Status") if health else None,
-            failing_streak=int(health.get("FailingStreak", 0)) if health else 0,
-            exit_code=None if status == "running" else state.get("ExitCode"),
-            restarts=int(info.get("RestartCount", 0)),
-            started_at=parse_time(state.get("StartedAt")),
-            cpu_pct=cpu,
-            mem_bytes=mem,
-            mem_limit=limit,
-            expected=name in self.config.docker.services or name == self.config.docker.scraper,
+            name=c.name,
+            state=c.state,
+            health=c.health if running else None,
+            failing_streak=known.failing_streak if known else 0,
+            exit_code=None if running else _first(c.exit_code, known.exit_code if known else None),
+            restarts=known.restarts if known else 0,
+            started_at=known.started_at if known else None,
+            cpu_pct=usage.cpu_pct if usage else None,
+            mem_bytes=usage.mem_bytes if usage else None,
+            mem_limit=usage.mem_limit if usage else None,
+            expected=c.name in self.config.docker.services or c.name == self.config.docker.scraper,
         )
 
     @staticmethod
@@ -194,8 +316,9 @@ class DockerSource:
         return env
 
     async def close(self) -> None:
+        self.events.close()
+        self.streams.close()
         if self._client is not None:
             client, self._client = self._client, None
             await self.blocking.run(client.close)
-        self.feed.close()
         self.blocking.close()

@@ -14,9 +14,10 @@ from console.sources.redis import RedisSource
 from console.sources.traffic import TrafficSource
 
 
-def live_sources(config: Config, clock: Clock) -> list[Source]:
+def live_sources(config: Config, clock: Clock, *, one_shot: bool = False) -> list[Source]:
+    """`one_shot`: for a single sweep (`check`): sources start no threads of their own."""
     return [
-        DockerSource(config, clock),
+        DockerSource(config, clock, follow=not one_shot),
         PgBouncerSource(config, clock),
         PostgresSource(config, clock),
         RedisSource(config, clock),

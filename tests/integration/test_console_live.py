@@ -8,6 +8,7 @@ from console.app import LaunchConsole
 from console.clock import SystemClock
 from console.rules import Level
 from console.sources.live import live_sources
+from widgets.containers import ContainersPane
 from widgets.pane import Pane
 
 PANES = ("containers", "traffic", "smoke", "pgbouncer", "postgres", "redis", "host")
@@ -22,9 +23,9 @@ async def test_every_pane_filled_from_the_real_servers(config):
         for pane_id in PANES:
             latest = app.store.latest(pane_id)
             assert latest is not None and latest.ok, (pane_id, latest and latest.error)
-            assert app.query_one(f"#{pane_id}", Pane).border_subtitle == ""
+            assert app.query_one(f"#{pane_id}").border_subtitle == ""
         # The stack has an unhealthy MCP container and an exited scraper: the pane says so.
-        assert app.query_one("#containers", Pane).level is Level.CRIT
+        assert app.query_one("#containers", ContainersPane).level is Level.CRIT
         assert app.query_one("#smoke", Pane).level is Level.OK
 
 

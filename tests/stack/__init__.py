@@ -28,6 +28,8 @@ from pathlib import Path
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 IMAGE = "lc-busybox:test"
 LOOP = 'trap "exit 0" TERM; while :; do sleep 1; done'
+# Extra project containers for the scale tests: asleep (no wake-up each second), quick to stop.
+IDLE = 'trap "exit 0" TERM; sleep 1000000 & wait'
 APPLETS = ("sh", "sleep", "echo", "true", "false", "cat", "ls")
 
 
@@ -435,6 +437,38 @@ ignore_startup_parameters = extra_float_digits
             return states.get("api-api-1") == "healthy" and states.get("api-mcp-1") == "unhealthy"
 
         wait_until("container health", settled, 30, 0.2)
+
+    def add_extras(self, count: int, prefix: str = "extra", workers: int = 8) -> list[str]:
+        """`count` more containers of the compose project, created and started in parallel
+        (busybox, no network, no healthcheck); returns their ids for `remove_extras`."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        api = self.docker.api
+
+        def one(i: int) -> str:
+            c = api.create_container(
+                IMAGE,
+                ["sh", "-c", IDLE],
+                name=f"{prefix}-{i:03d}",
+                labels={"com.docker.compose.project": "api", "com.docker.compose.service": prefix},
+                host_config=api.create_host_config(network_mode="none"),
+            )
+            api.start(c["Id"])
+            return c["Id"]
+
+        with ThreadPoolExecutor(workers) as pool:
+            return list(pool.map(one, range(count)))
+
+    def remove_extras(self, ids: list[str], workers: int = 8) -> None:
+        """Removes exactly the containers `add_extras` made (by id), in parallel."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(cid: str) -> None:
+            with contextlib.suppress(Exception):
+                self.docker.api.remove_container(cid, force=True)
+
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(one, ids))
 
     # the config the console uses against this stack ------------------------------------------
 

@@ -1,0 +1,99 @@
+"""The containers pane at 200 project containers on the real engine.
+
+The 194 extra containers (asleep, no network, no healthcheck but one) are created in parallel
+for this module and removed afterwards by id: the session's stack keeps only what it started.
+"""
+
+import pytest
+
+from console.app import LaunchConsole
+from console.clock import SystemClock
+from console.sources.docker import DockerSource
+from tests.stack import IDLE, IMAGE, wait_until
+from widgets.alerts import AlertStrip
+from widgets.containers import ContainersPane, ContainersTable
+
+EXTRAS = 193  # + the sick one + the stack's 6 = 200
+
+
+@pytest.fixture(scope="module")
+def crowd(stack):
+    """200 containers of the project: the stack's six, 193 sleepers and one that can fall ill."""
+    ids = stack.add_extras(EXTRAS, prefix="crowd")
+    api = stack.docker.api
+    sick = api.create_container(
+        IMAGE,
+        ["sh", "-c", IDLE],
+        name="crowd-sick",
+        labels={"com.docker.compose.project": "api"},
+        healthcheck={
+            "test": ["CMD", "sh", "-c", "test ! -e /tmp/ill"],
+            "interval": 500_000_000,
+            "retries": 1,
+            "timeout": 2_000_000_000,
+        },
+        host_config=api.create_host_config(network_mode="none"),
+    )
+    api.start(sick["Id"])
+    ids.append(sick["Id"])
+    try:
+        yield sick["Id"]
+    finally:
+        stack.remove_extras(ids)
+
+
+def health(stack, cid: str) -> str | None:
+    return stack.docker.api.inspect_container(cid)["State"].get("Health", {}).get("Status")
+
+
+def screen_of(table: ContainersTable) -> str:
+    return "\n".join(table.render_line(y).text for y in range(table.size.height))
+
+
+async def poll_containers(app: LaunchConsole):
+    source = next(s for s in app.poller.sources if s.name == "containers")
+    reading = await app.poller.poll_once(source)
+    app.refresh_panes()
+    return reading
+
+
+async def test_200_containers_all_shown_and_one_turning_unhealthy_is_flagged_in_one_poll(
+    stack, crowd, config
+):
+    clock = SystemClock()
+    source = DockerSource(config, clock)
+    app = LaunchConsole(config, [source], clock, live=False)
+    async with app.run_test(size=(200, 50)) as pilot:
+        wait_until("the sick one healthy", lambda: health(stack, crowd) == "healthy", 30, 0.2)
+        # Within its timeout: a poll answers (an error reading would say TIMEOUT), and a first
+        # poll inspects at most 64, so let the rest catch up.
+        for _ in range(4):
+            reading = await poll_containers(app)
+            assert reading.ok, reading.error
+        await pilot.pause()
+        pane = app.query_one(ContainersPane)
+        table = app.query_one(ContainersTable)
+        lines = pane.rendered_text().splitlines()
+        assert len(lines) == 1 + 200
+        shown = {line.split()[1] for line in lines[1:]}
+        assert {f"crowd-{i:03d}" for i in range(EXTRAS)} <= shown and "crowd-sick" in shown
+        assert pane.border_title.startswith("Containers (200)")
+        # The screen shows the problems first; the end of the list is a scroll away.
+        top = screen_of(table)
+        assert "api-mcp-1" in top.splitlines()[1] and "crowd-192" not in top
+        table.scroll_end(animate=False)
+        await pilot.pause()
+        assert "crowd-192" in screen_of(table)
+        table.scroll_home(animate=False)
+
+        # It falls ill: once the engine says so, the next poll flags it (top of the list, ✖, and
+        # in the alert list).
+        stack.docker.api.exec_start(
+            stack.docker.api.exec_create(crowd, ["sh", "-c", "echo > /tmp/ill"])["Id"]
+        )
+        wait_until("the engine sees it unhealthy", lambda: health(stack, crowd) == "unhealthy", 30)
+        await poll_containers(app)
+        await pilot.pause()
+        first_rows = screen_of(table).splitlines()[1:3]
+        assert any(r.startswith("✖ crowd-sick") and "unhealthy" in r for r in first_rows)
+        assert "containers: crowd-sick unhealthy" in str(app.query_one(AlertStrip).content)
