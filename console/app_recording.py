@@ -46,6 +46,10 @@ class RecordingMixin:
         if recorder is None or observer is None:
             return
         self._record_state()
+        # The containers pane's figures pass through hysteresis fed at every redraw: which
+        # reading each redraw showed lets replay feed it the same way.
+        good = self.store.good("containers")  # type: ignore[attr-defined]
+        recorder.shown("containers", None if good is None else good.at)
         observer.findings(self.assessment.panes)  # type: ignore[attr-defined]
         observer.alerts(tracked)
         observer.gates(gates)

@@ -9,20 +9,103 @@ is refused with the reason, and the runbook state is the recording's.
 from __future__ import annotations
 
 import bisect
+import copy
+import math
 import time
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
 from console.app import LaunchConsole
+from console.readings import ContainersReading
+from console.recording.reader import Recording, Session
 from console.replay import Replayer
 from console.text import clean
 from console.timeline import wall
+from widgets.containers import ContainersPane, container_rows
 from widgets.replaybar import ReplayBar, ReplayPosition
 
 MAX_SPEED = 3600.0
+
+
+class ContainersMemory:
+    """The containers pane's hysteresis as the live redraws left it, at any instant.
+
+    A fresh hysteresis (as the live pane began) is fed the reading each live redraw showed
+    (the recording's `shown` events), from the session's start; a copy every five minutes of
+    the day lets a later seek start from there instead.
+    """
+
+    EVERY = 300.0
+
+    def __init__(self, recording: Recording) -> None:
+        self.recording = recording
+        self._checkpoints: dict[int, list[_Checkpoint]] = {}
+
+    def at(self, session: Session, t: float) -> tuple[dict[str, float | None], ...]:
+        cps = self._checkpoints.setdefault(session.id, [])
+        i = bisect.bisect_right([c.t for c in cps], t) - 1
+        if i >= 0:
+            cp = copy.deepcopy(cps[i])
+        else:
+            fresh = ContainersPane("")  # never mounted: only its hysteresis, fresh
+            cp = _Checkpoint(-math.inf, -1, fresh.cpu, fresh.mem, {}, {}, None)
+        since = None if cp.t == -math.inf else cp.t
+        stream = self.recording.stream(session, "containers", since)
+        for e in self.recording.events(
+            "shown", key="containers", since=since, until=t, session=session.id
+        ):
+            if e.id <= cp.event:
+                continue
+            at, redraws = e.data
+            reading = cp.reading
+            if at is not None and (reading is None or abs(reading.at - at) > 1e-3):
+                reading = next((x.reading for x in stream if x.reading.at >= at - 1e-3), None)
+            if not isinstance(reading, ContainersReading):
+                continue
+            names = [c.name for c in reading.containers]
+            for _ in range(redraws):
+                rows = container_rows(reading, [], e.t, None, cp.cpu, cp.mem)
+                cp.cpu.keep(names)
+                cp.mem.keep(names)
+            cp.cpu_shown = {row.name: _value(row.cpu_value) for row in rows}
+            cp.mem_shown = {row.name: _value(row.mem_value) for row in rows}
+            cp.reading, cp.event = reading, e.id
+            if e.t - (cps[-1].t if cps else -math.inf) >= self.EVERY:
+                cp.t = e.t
+                cps.append(copy.deepcopy(cp))
+        return cp.cpu_shown, cp.mem_shown
+
+
+@dataclass
+class _Checkpoint:
+    t: float
+    event: int  # the last shown event fed
+    cpu: Any
+    mem: Any
+    cpu_shown: dict[str, float | None]
+    mem_shown: dict[str, float | None]
+    reading: Any
+
+
+class Shown:
+    """Stands in for a pane's hysteresis in replay: returns what the live pane showed."""
+
+    def __init__(self, values: dict[str, float | None]) -> None:
+        self.values = values
+
+    def __call__(self, key: str, value: float | None) -> float | None:
+        return None if value is None else self.values.get(key, value)
+
+    def keep(self, keys: object) -> None:
+        return None
+
+
+def _value(v: float) -> float | None:
+    return None if v < 0 else v
 
 
 def alert_onsets(replayer: Replayer) -> list[float]:
@@ -85,6 +168,7 @@ class ReplayConsole(LaunchConsole):
         self._start_at = replayer.start if start is None else start
         self._ticked = time.monotonic()
         self._alert_onsets = alert_onsets(replayer)
+        self._containers_memory = ContainersMemory(replayer.recording)
         epoch = config.launch.epoch
         self._milestones = sorted({epoch + m.at for m in config.milestones} | {epoch})
 
@@ -111,8 +195,16 @@ class ReplayConsole(LaunchConsole):
         self.store = replayer.store
         self.launch_state = replayer.state()
         self.alert_tracker = replayer.tracker()
+        self._containers_as_shown()
         self.refresh_panes()
         self.show_replay_clock()
+
+    def _containers_as_shown(self) -> None:
+        """The containers pane's CPU and memory pass through hysteresis fed at each redraw:
+        the pane shows what the live one had settled on at this instant."""
+        cpu, mem = self._containers_memory.at(self.replayer.session, self.replayer.position)
+        pane = self.query_one(ContainersPane)
+        pane.cpu, pane.mem = Shown(cpu), Shown(mem)  # type: ignore[assignment]
 
     def show_replay_clock(self) -> None:
         """The replay bar on whichever screen is showing (the runbook's too), brought up to date."""

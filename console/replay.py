@@ -86,7 +86,7 @@ class Replayer:
             self.session = session
             self.store = self._new_store()
             self._landed = None
-            self._cursor = Cursor(self.recording, session, max(session.t0, t - window))
+            self._cursor = Cursor(self.recording, session, self.window_start(t))
         assert self._cursor is not None
         for landed in self._cursor.advance(t):
             self.clock.set(landed.t, landed.m)
@@ -95,6 +95,10 @@ class Replayer:
         self.position = t
         self.clock.set(t, self._monotonic_at(t))
         return rebuilt
+
+    def window_start(self, t: float) -> float:
+        """Where the store's memory of the session reaches back to from `t`."""
+        return max(self.recording.session_at(t).t0, t - self.config.poll.history - MARGIN)
 
     def _monotonic_at(self, t: float) -> float:
         s = self.session

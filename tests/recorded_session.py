@@ -15,7 +15,7 @@ from tests.helpers import demo_app
 from tests.screen import screen_text
 
 STEP = 60.0  # sim seconds between sweeps (one wall second each, as in the snapshot tests)
-JUDGE_EVERY = 5  # refreshes (the judge, the alerts, the recording of changes) every 5 sweeps
+JUDGE_EVERY = 10  # the judge (alerts, and the recording of what changed) every 10 sweeps
 SIZE = (160, 50)
 MAIN_AT = (-10 * 60, 5 * 60, 16 * 60 + 30, 25 * 60, 70 * 60)  # main screen shots (offsets)
 RUNBOOK_AT = (10 * 60, 70 * 60)  # runbook screen shots

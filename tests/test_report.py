@@ -2,8 +2,6 @@
 
 import json
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -149,28 +147,30 @@ def test_when_parses_offsets_and_instants():
         parse_when("2026-04-23T13:45:00", launch)
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "console", *args], capture_output=True, text=True, timeout=120
-    )
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    """The command line, in this process: its exit code, standard output and error."""
+    from console.cli import main
+
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code if isinstance(exc.code, int) else 2
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
-def test_report_and_replay_command_lines(recorded_demo, tmp_path):
-    out = run_cli("report", recorded_demo.path, "--format", "json", "-o", "-")
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["verdict"]["result"] == "FAILED"
+def test_report_and_replay_command_lines(recorded_demo, tmp_path, capsys):
+    code, out, err = run_cli(capsys, "report", recorded_demo.path, "--format", "json", "-o", "-")
+    assert code == 0, err
+    assert json.loads(out)["verdict"]["result"] == "FAILED"
     junk = tmp_path / "junk.sqlite"
     junk.write_text("not a database at all")
+    none = tmp_path / "none.sqlite"
     for command in ("report", "replay"):
-        bad = run_cli(command, str(junk))
-        assert bad.returncode == 2
-        assert bad.stderr.strip().startswith(f"launch-console: {junk}: not a launch-console")
-        missing = run_cli(command, str(tmp_path / "none.sqlite"))
-        assert missing.returncode == 2
-        assert (
-            missing.stderr.strip()
-            == f"launch-console: {tmp_path / 'none.sqlite'}: no such recording"
-        )
-    early = run_cli("replay", recorded_demo.path, "--from", "T-3h")
-    assert early.returncode == 2
-    assert "--from T-3h: the recording covers T-15m to T+1h10m" in early.stderr
+        code, _, err = run_cli(capsys, command, str(junk))
+        assert code == 2 and err.strip().startswith(f"launch-console: {junk}: not a launch-console")
+        code, _, err = run_cli(capsys, command, str(none))
+        assert code == 2 and err.strip() == f"launch-console: {none}: no such recording"
+    code, _, err = run_cli(capsys, "replay", recorded_demo.path, "--from", "T-3h")
+    assert code == 2
+    assert "--from T-3h: the recording covers T-15m to T+1h10m" in err

@@ -153,11 +153,19 @@ class Recording:
         self,
         kind: str | None = None,
         *,
+        since: float | None = None,
         until: float | None = None,
         session: int | None = None,
+        key: str | None = None,
     ) -> list[Event]:
         sql = "SELECT id, session, t, m, kind, key, data FROM events WHERE 1"
         args: list[Any] = []
+        if since is not None:
+            sql += " AND t >= ?"
+            args.append(since)
+        if key is not None:
+            sql += " AND key = ?"
+            args.append(key)
         if kind is not None:
             sql += " AND kind = ?"
             args.append(kind)

@@ -88,6 +88,8 @@ class Recorder:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._last: dict[str, _Last] = {}
         self._dirty: set[str] = set()
+        self._shown: dict[str, tuple[int, float | None, int]] = {}  # pane -> (row, at, count)
+        self._shown_dirty: set[str] = set()
         self._closed = False
         self._conn, self._lock_fd, self.session = self._open(config, mode, detail, operator)
         self._mono0 = clock.monotonic()
@@ -192,6 +194,12 @@ class Recorder:
         if not self._closed:
             self._queue.put(("e", (kind, key, data), *self._stamp()))
 
+    def shown(self, pane: str, at: float | None) -> None:
+        """A redraw of a pane whose figures depend on its past redraws (the containers pane's
+        hysteresis) showed the reading of time `at`: replay redraws it the same way."""
+        if not self._closed:
+            self._queue.put(("v", (pane, at), *self._stamp()))
+
     def state(self, state: dict[str, Any]) -> None:
         """The runbook state as it is now; recorded (with its changes) only when it changed."""
         if not self._closed:
@@ -253,9 +261,15 @@ class Recorder:
                     self._insert_event(t, m, *payload)
                 elif kind == "s":
                     self._write_state(payload, t, m)
+                elif kind == "v":
+                    self._write_shown(*payload, t, m)
             for source in self._dirty:
                 self._write_beats(self._last[source])
             self._dirty.clear()
+            for pane in self._shown_dirty:
+                row, at, count = self._shown[pane]
+                conn.execute("UPDATE events SET data = ? WHERE id = ?", (dumps([at, count]), row))
+            self._shown_dirty.clear()
             conn.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(sqlite3.Error):
@@ -306,6 +320,17 @@ class Recorder:
             (self.session, t, m, kind, key, dumps(data)),
         )
         self.stats.events += 1
+
+    def _write_shown(self, pane: str, at: float | None, t: float, m: float) -> None:
+        # Redraws of the same reading are one row with a count: a redraw a second costs little.
+        last = self._shown.get(pane)
+        if last is not None and last[1] == at:
+            self._shown[pane] = (last[0], at, last[2] + 1)
+            self._shown_dirty.add(pane)
+            return
+        self._insert_event(t, m, "shown", pane, [at, 1])
+        row = self._conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        self._shown[pane] = (row, at, 1)
 
     def _write_state(self, state: dict[str, Any], t: float, m: float) -> None:
         state = json.loads(dumps(state))  # plain data, as it will read back

@@ -12,7 +12,8 @@
 - `events`: runbook state snapshots (`state`) and their granular changes (`runbook`: ticks,
   Go/Hold, incidents, numbers entered, status posts), action steps (`audit`), and what the
   judge derived (`alert` firing, changing level and clearing; `finding` level changes; `gate`
-  changes; `milestone` results; `go_no_go` and `verdict` changes).
+  changes; `go_no_go` changes), and `shown`: which reading each redraw of a pane with memory
+  (the containers pane's hysteresis) showed, as `[at, redraws]`.
 """
 
 from __future__ import annotations
