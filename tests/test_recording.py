@@ -243,3 +243,25 @@ def test_a_full_disk_stops_the_recording_not_the_console(tmp_path):
     rec.close()
     with Recording(str(tmp_path / "r.sqlite")) as recording:  # what was written is readable
         assert recording.counts()["reading_rows"] >= 5
+
+
+def test_seeking_to_the_instant_a_repeat_landed_shows_it(tmp_path):
+    from console.replay import Replayer
+
+    clock = FrozenClock(LAUNCH + 0.123456789, monotonic=10.000000321)
+    rec = recorder(tmp_path / "r.sqlite", clock)
+    smoke = SmokeReading(source="smoke", at=0.0, checks=())
+    times = []
+    for _ in range(5):  # identical but for their time: one row and four heartbeats
+        rec.reading(dataclasses.replace(smoke, at=clock.now()))
+        times.append(clock.now())
+        clock.advance(2.000000123, wall=2.000000456)
+    rec.close()
+    assert rec.stats.heartbeats == 4
+    with Recording(str(tmp_path / "r.sqlite")) as recording:
+        replayer = Replayer(recording, demo_config())
+        for t in times:
+            replayer.seek(t)
+            latest = replayer.store.latest("smoke")
+            assert latest is not None and abs(latest.at - t) < 1e-5
+            assert replayer.store.age("smoke") == pytest.approx(0.0, abs=1e-5)

@@ -22,6 +22,9 @@ from console.recording.codec import UnknownKind, decode, patch
 from console.recording.schema import RecordingError
 
 CHUNK = 512
+# Heartbeats are stored as offsets rounded to the microsecond: an instant is "reached" within
+# this much, so seeking to the very instant a repeat landed shows it.
+EPSILON = 1e-5
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +252,7 @@ class Cursor:
 
     def advance(self, until: float) -> list[Landed]:
         out = []
-        while self._next is not None and self._next.t <= until:
+        while self._next is not None and self._next.t <= until + EPSILON:
             out.append(self._next)
             self._next = next(self._it, None)
         return out
