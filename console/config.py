@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import platformdirs
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -151,19 +153,19 @@ class Host(Model):
 
 
 def _default_state_dir() -> str:
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "state"
-    )
-    return os.path.join(base, "launch-console")
+    # $XDG_STATE_HOME/launch-console, else ~/.local/state/launch-console (platformdirs).
+    return platformdirs.user_state_dir("launch-console", appauthor=False)
 
 
 class Actions(Model):
     # Rollback step 1: "signal" sends SIGHUP to the API container (graceful reload with the US
     # flag off); "compose" runs compose_command, an argument list (never a shell string).
     pause_traffic: Literal["signal", "compose"] = "signal"
+    # Compose v2 (`docker compose`); the standalone `docker-compose` v1 is retired.
     compose_command: list[str] = Field(
         default_factory=lambda: [
-            "docker-compose",
+            "docker",
+            "compose",
             "-f",
             "/home/paperclip/.rex/workspace/api/docker-compose.yml",
             "up",
@@ -390,25 +392,33 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SECRET_KEYS = {"admin_dsn", "dsn", "url", "webhook_url"}
 
 
-def _interpolate(node: Any, path: str, file: str) -> Any:
-    """Replace ${VAR} in every string with the environment's value; a missing one is an error."""
+def _interpolate(node: Any, path: str, env: Mapping[str, str], missing: dict[str, str]) -> Any:
+    """Replace ${VAR} in every string with its value in `env`; note the unset ones in `missing`
+    (name -> the first key asking for it), so that one error can name them all."""
     if isinstance(node, dict):
-        return {k: _interpolate(v, f"{path}.{k}" if path else k, file) for k, v in node.items()}
+        return {
+            k: _interpolate(v, f"{path}.{k}" if path else k, env, missing) for k, v in node.items()
+        }
     if isinstance(node, list):
-        return [_interpolate(v, f"{path}[{i}]", file) for i, v in enumerate(node)]
+        return [_interpolate(v, f"{path}[{i}]", env, missing) for i, v in enumerate(node)]
     if isinstance(node, str):
 
         def sub(match: re.Match[str]) -> str:
             name = match.group(1)
-            if name not in os.environ:
-                raise ConfigError(
-                    f"{file}: key '{path}': environment variable {name} is not set "
-                    f"(the file asks for ${{{name}}})"
-                )
-            return os.environ[name]
+            if name not in env:
+                missing.setdefault(name, path)
+                return ""
+            return env[name]
 
         return _ENV.sub(sub, node)
     return node
+
+
+def env_vars(raw: dict[str, Any]) -> dict[str, str]:
+    """The environment variables a config table asks for (name -> the first key asking)."""
+    wanted: dict[str, str] = {}
+    _interpolate(raw, "", {}, wanted)
+    return wanted
 
 
 def _key(loc: tuple[int | str, ...]) -> str:
@@ -438,7 +448,17 @@ def _describe(error: dict[str, Any]) -> str:
 
 def parse_config(raw: dict[str, Any], file: str) -> Config:
     """Validate an already-read TOML table; `file` names it in errors."""
-    data = _interpolate(raw, "", file)
+    missing: dict[str, str] = {}
+    data = _interpolate(raw, "", os.environ, missing)
+    if missing:
+        if len(missing) == 1:
+            ((name, key),) = missing.items()
+            raise ConfigError(
+                f"{file}: key '{key}': environment variable {name} is not set "
+                f"(the file asks for ${{{name}}})"
+            )
+        named = ", ".join(f"{name} (for '{key}')" for name, key in missing.items())
+        raise ConfigError(f"{file}: {len(missing)} environment variables are not set: {named}")
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:

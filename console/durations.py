@@ -1,12 +1,14 @@
-"""Durations as the runbook writes them: "10m", "1h30m", "-2h", "+15m", "500ms" or plain seconds."""
+"""Durations as the runbook writes them: "10m", "1h30m", "-2h", "+15m", "500ms" or plain seconds.
+
+Parsing is pytimeparse2's (it also takes "1.5h", "10 minutes", "1h 30m"); the formats below are
+ours, in the runbook's notation (T-2h, T+00:14:59), which no library writes.
+"""
 
 from __future__ import annotations
 
 import math
-import re
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|d|h|m|s)")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+from pytimeparse2 import parse as _parse
 
 
 def parse_duration(value: str | float | int) -> float:
@@ -15,22 +17,10 @@ def parse_duration(value: str | float | int) -> float:
         raise ValueError(f"expected a duration like '10m', got {value!r}")
     if isinstance(value, int | float):
         return float(value)
-    text = value.strip().replace(" ", "")
-    sign = 1.0
-    if text[:1] in ("+", "-"):
-        sign = -1.0 if text[0] == "-" else 1.0
-        text = text[1:]
-    if not text:
-        raise ValueError(f"expected a duration like '10m', got {value!r}")
-    pos, total = 0, 0.0
-    for match in _PART.finditer(text):
-        if match.start() != pos:
-            break
-        total += float(match.group(1)) * _UNITS[match.group(2)]
-        pos = match.end()
-    if pos != len(text):
+    seconds = _parse(value.strip()) if isinstance(value, str) else None
+    if seconds is None:
         raise ValueError(f"expected a duration like '10m', '1h30m' or '-15m', got {value!r}")
-    return sign * total
+    return float(seconds)
 
 
 def format_duration(seconds: float) -> str:

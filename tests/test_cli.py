@@ -1,13 +1,15 @@
 """The command line as a user meets it: real processes, a real pseudo-terminal."""
 
+import json
 import os
 import pty
+import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -32,9 +34,12 @@ def test_no_target_explains_both_ways_and_exits_2():
     assert "Traceback" not in result.stderr
 
 
-def test_version():
+def test_version_names_textual_too():
+    from importlib.metadata import version
+
     result = run("--version")
-    assert result.returncode == 0 and result.stdout.strip() == f"launch-console {__version__}"
+    assert result.returncode == 0
+    assert result.stdout.startswith(f"launch-console {__version__} (Textual {version('textual')}")
 
 
 def test_bad_config_is_one_clear_message(tmp_path):
@@ -51,7 +56,7 @@ def test_bad_config_is_one_clear_message(tmp_path):
 
 def test_demo_options_need_demo():
     result = run("--speed", "60")
-    assert result.returncode == 2 and "--speed only apply with --demo" in result.stderr
+    assert result.returncode == 2 and "--speed only applies with --demo" in result.stderr
 
 
 @pytest.mark.parametrize("speed", ["0", "-3", "fast"])
@@ -143,37 +148,14 @@ def test_q_quits_a_real_terminal_session():
         os.close(fd)
 
 
-def test_wheel_ships_the_config_files(tmp_path):
-    # `pip install .` (not only editable) must find config/*.toml and the stylesheet.
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--quiet",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        timeout=300,
-        capture_output=True,
-    )
-    (wheel,) = tmp_path.glob("launch_console-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"config/buywhere-us.toml", "config/demo.toml", "console/app.tcss"} <= names
-
-
-def test_demo_start_offset():
+def test_demo_start_offset(tmp_path):
     from config import DEMO, shipped
-    from console.cli import build_parser, make_app
+    from console.cli import make_app, parse_args
     from console.config import load_config
 
     config = load_config(shipped(DEMO))
-    args = build_parser().parse_args(["--demo", "--start=-2h"])
-    app = make_app(config, args)
+    args = parse_args(["--demo", "--start=-2h"])
+    app = make_app(config, args, str(tmp_path))
     assert abs(app.clock.now() - (config.launch.epoch - 7200)) < 5
     # The demo never writes to the real launch's audit log, lock or runbook state.
     for path in (
@@ -181,4 +163,130 @@ def test_demo_start_offset():
         app.config.actions.lock_path,
         app.config.launchday.state_path,
     ):
-        assert "launch-console-demo-" in path
+        assert path.startswith(f"{tmp_path}/")
+
+
+def test_help_lists_the_commands_with_examples_and_exit_codes():
+    result = run("--help")
+    assert result.returncode == 0
+    out = result.stdout
+    assert re.search(r"^\s+check\s+one sweep of the pre-launch checklist", out, re.M)
+    assert re.search(r"^\s+config\s+show which config file is used", out, re.M)
+    assert "launch-console check --config buywhere-us" in out
+    assert "launch-console --print-completion bash" in out
+    assert re.search(r"^\s+2\s+usage or config error", out, re.M)
+    check = run("check", "--help").stdout
+    for code, word in ((0, "OK"), (1, "WARNING"), (2, "CRITICAL"), (3, "UNKNOWN")):
+        assert re.search(rf"^\s+{code}\s+{word}:", check, re.M)
+    assert re.search(r"^\s+64\s+usage error", check, re.M)
+    assert re.search(r"^\s+78\s+config error", check, re.M)
+
+
+def test_completion_script_knows_the_commands():
+    result = run("--print-completion", "bash")
+    assert result.returncode == 0
+    assert "check" in result.stdout and "config" in result.stdout
+    assert "--print-default" in result.stdout and "--scenario" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--scenario", "calm"], 0),  # every check ok
+        ([], 1),  # T-15 min: the disk above its warning line
+        (["--start=+20m"], 2),  # the incident: pool exhausted, API unhealthy, 503s
+    ],
+)
+def test_check_exit_code_is_the_worst_level(args, code):
+    result = run("check", "--demo", *args)
+    assert result.returncode == code, result.stdout + result.stderr
+    levels = {line.split()[3] for line in result.stdout.splitlines()[1:]}
+    worst = {0: {"ok"}, 1: {"ok", "warn"}, 2: {"ok", "warn", "crit"}}[code]
+    assert levels <= worst and max(levels, key=["ok", "warn", "crit"].index) in levels
+
+
+def test_check_exit_code_ranking():
+    from console.commands.check import exit_code
+
+    assert exit_code(["ok", "unknown"]) == 3
+    assert exit_code(["unknown", "warn"]) == 1
+    assert exit_code(["warn", "crit", "unknown"]) == 2
+    assert exit_code(["ok"]) == 0
+
+
+def test_check_usage_and_config_errors_are_not_0_to_3(tmp_path):
+    usage = run("check", "--demo", "--bogus")
+    assert usage.returncode == 64 and "unrecognized arguments: --bogus" in usage.stderr
+    both = run("check", "--demo", "--config", "demo")
+    assert both.returncode == 64 and "not both" in both.stderr
+    missing = run("check", "--config", str(tmp_path / "nope.toml"))
+    assert missing.returncode == 78 and "nope.toml: no such config file" in missing.stderr
+
+
+def test_a_value_the_client_refuses_is_a_config_error_not_a_traceback(tmp_path):
+    env = {**os.environ, "PGBOUNCER_ADMIN_DSN": "x", "CATALOG_DSN": "y", "REDIS_URL": "z"}
+    for args, code in (
+        (["check", "--config", "buywhere-us"], 78),
+        (["--config", "buywhere-us"], 2),
+    ):
+        result = run(*args, env=env)
+        assert result.returncode == code
+        assert "Traceback" not in result.stderr
+        assert "buywhere-us.toml: " in result.stderr and "Redis URL" in result.stderr
+
+
+def test_check_on_a_stack_that_never_answers_is_unknown(tmp_path):
+    """Every system accepts the connection and says nothing: TIMEOUT, which is not a verdict
+    on the system (rules.error_level) — the check is UNKNOWN (3), never OK."""
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    (backups / "fresh.sql.gz").write_bytes(b"x")
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(64)  # the kernel completes the handshakes; nobody ever reads or writes
+        port = hole.getsockname()[1]
+        path = tmp_path / "silent.toml"
+        poll = "\n".join(
+            f'{s} = {{ interval = "1s", timeout = "1s" }}'
+            for s in ("containers", "pgbouncer", "postgres", "redis", "host", "traffic", "smoke")
+        )
+        path.write_text(
+            '[launch]\nat = "2026-04-23T14:00:00Z"\n'
+            f'[docker]\nurl = "tcp://127.0.0.1:{port}"\ntimeout = "1s"\n'
+            f'[pgbouncer]\nadmin_dsn = "postgresql://pgbouncer@127.0.0.1:{port}/pgbouncer"\n'
+            f'[postgres]\ndsn = "postgresql://buywhere@127.0.0.1:{port}/catalog"\n'
+            f'[redis]\nurl = "redis://127.0.0.1:{port}/0"\n'
+            f'[api]\nbase_url = "http://127.0.0.1:{port}"\n'
+            f'[host]\nbackups = "{backups}"\n'
+            "[thresholds]\ndisk = { warn = 99.9, crit = 100 }\nswap = { warn = 99.9, crit = 100 }\n"
+            f"[poll]\n{poll}\n"
+        )
+        result = run("check", "--config", str(path), "--json")
+    checks = json.loads(result.stdout)["checks"]
+    assert {c["level"] for c in checks} == {"ok", "unknown"}, checks
+    assert result.returncode == 3
+
+
+def test_options_stand_before_or_after_the_command():
+    before = run("--demo", "--scenario", "calm", "check")
+    after = run("check", "--demo", "--scenario", "calm")
+    assert before.returncode == after.returncode == 0
+    foreign = run("--read-only", "check", "--demo")
+    assert foreign.returncode == 64 and "--read-only does not apply to `check`" in foreign.stderr
+
+
+@pytest.mark.parametrize(("args", "shown"), [([], "×60"), (["--speed", "2"], "×2 ")])
+def test_scripts_demo_runs_at_60x_unless_told(args, shown):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(ROOT)
+        os.environ.update(TERM="xterm-256color", COLUMNS="160", LINES="40")
+        os.execv(str(ROOT / "scripts" / "demo"), ["demo", "--scenario", "calm", *args])
+    try:
+        seen = read_until(fd, b"seed 7", time.monotonic() + 60)
+        assert f"scenario calm {shown}".encode() in seen
+        os.write(fd, b"q")
+        assert wait_exit(pid, time.monotonic() + 10, fd) is not None
+    finally:
+        reap(pid)
+        os.close(fd)

@@ -14,13 +14,16 @@ from console.durations import format_countdown, format_duration, format_offset, 
         (90, 90),
         ("0s", 0),
         ("2.5s", 2.5),
+        ("1.5h", 5400),
+        ("10 minutes", 600),
+        ("90", 90),
     ],
 )
 def test_parse_duration(text, seconds):
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("bad", ["", "10", "ten minutes", "10m foo", "m", True, "-"])
+@pytest.mark.parametrize("bad", ["", "ten minutes", "10m foo", "m", True, "-", "10 parsecs"])
 def test_parse_duration_rejects_with_the_value(bad):
     with pytest.raises(ValueError, match="expected a duration"):
         parse_duration(bad)

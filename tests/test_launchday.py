@@ -195,6 +195,7 @@ async def test_webhook_receives_the_exact_text(monkeypatch):
             await post(text, "LC_TEST_HOOK")
     finally:
         server.shutdown()
+        server.server_close()
 
 
 async def test_copy_emits_osc52(tmp_path):

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from console.cli_replay import write_report
 from console.recording.reader import Recording
+from console.report.write import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,10 +5,11 @@ import re
 
 import pytest
 
-from console.cli_replay import parse_when, write_report
+from console.commands.replay import parse_when
 from console.durations import parse_duration
 from console.recording.reader import Recording
 from console.report.render import h, md
+from console.report.write import write_report
 
 ZONES = re.compile(r"T[+-][\dhms]+ · \d\d:\d\d:\d\d EDT · \d\d:\d\d:\d\d UTC")
 

@@ -36,7 +36,8 @@ def test_check_tells_the_truth(config):
         text=True,
         timeout=120,
     )
-    assert result.returncode == 1, result.stderr  # the unhealthy MCP container is not ok
+    # The unhealthy MCP container is crit: CRITICAL, as a monitoring plugin says it.
+    assert result.returncode == 2, result.stderr
     report = json.loads(result.stdout)
     levels = {c["id"]: c["level"] for c in report["checks"]}
     assert set(levels) == {
@@ -72,7 +73,7 @@ def test_check_tells_the_truth(config):
     assert "containers.running" in table.stdout and "Bolt" in table.stdout
 
 
-def test_check_with_a_bad_config_exits_2(tmp_path):
+def test_check_with_a_bad_config_exits_78(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[launch]\n")
     result = subprocess.run(
@@ -81,5 +82,5 @@ def test_check_with_a_bad_config_exits_2(tmp_path):
         text=True,
         timeout=60,
     )
-    assert result.returncode == 2
+    assert result.returncode == 78  # EX_CONFIG: never one of check's 0-3 verdicts
     assert result.stderr.strip() == f"launch-console: {bad}: missing key 'launch.at'"

@@ -136,7 +136,7 @@ async def test_fault_rollback_recorded_replayed_reported(
             assert body(shown, 3) == body(live, 1), t - healthy
 
     # Reported: the fault with its onset and end, the rollback with its steps, the verdict.
-    from console.cli_replay import write_report
+    from console.report.write import write_report
 
     with Recording(path) as recording:
         written = write_report(recording, "json", str(tmp_path / "pm.json"))

@@ -78,7 +78,7 @@ async def test_pool_saturation_with_concurrent_sleeps(stack, config, clock):
         async with await psycopg.AsyncConnection.connect(
             dsn, prepare_threshold=None, autocommit=True
         ) as conn:
-            await conn.execute("SELECT pg_sleep(2)")
+            await conn.execute("SELECT pg_sleep(4)")
 
     try:
         idle = await source.read()
@@ -86,10 +86,12 @@ async def test_pool_saturation_with_concurrent_sleeps(stack, config, clock):
         assert idle.pools[0].pool_size == 4
         tasks = [asyncio.create_task(sleeper()) for _ in range(6)]  # 6 clients, 4 server slots
         busy = None
-        for _ in range(40):
+        # Until all four server connections are up (on a loaded machine PostgreSQL takes its
+        # time to fork them, and the clients queue meanwhile).
+        for _ in range(35):
             await asyncio.sleep(0.1)
             busy = await source.read()
-            if busy.worst and busy.worst.cl_waiting >= 2:
+            if busy.worst and busy.worst.cl_waiting >= 2 and busy.worst.sv_active == 4:
                 break
         await asyncio.gather(*tasks)
         for _ in range(5):

@@ -199,15 +199,16 @@ class Stack:
     # processes --------------------------------------------------------------------------------
 
     def _spawn(self, name: str, argv: list[str], user: str | None = None) -> subprocess.Popen:
-        log = open(self.root / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
-        proc = subprocess.Popen(
-            argv,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            user=user,
-            start_new_session=True,
-        )
+        # The child writes to its own copy of the file descriptor: ours closes at once.
+        with open(self.root / f"{name}.log", "wb") as log:
+            proc = subprocess.Popen(
+                argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                user=user,
+                start_new_session=True,
+            )
         self.procs[name] = proc
         return proc
 
