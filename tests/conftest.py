@@ -21,8 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.recorded_session import Session, record_session
-
 ROOT = Path(__file__).resolve().parent.parent
 _session_dir: Path | None = None
 _wheel_job: subprocess.Popen | None = None
@@ -85,9 +83,13 @@ def installed() -> Path:
 
 
 @pytest.fixture(scope="session")
-def recorded_demo(tmp_path_factory) -> Session:
+def recorded_demo(tmp_path_factory):  # -> tests.recorded_session.Session
     """One rehearsal on the demo stack, recorded by the console (made once per run)."""
     import asyncio
+
+    # Imported here, not at the top: the console's modules must not be imported before
+    # pytest_configure has pointed the XDG directories into the suite's own temp dir.
+    from tests.recorded_session import record_session
 
     base = tmp_path_factory.mktemp("recorded-demo")
     return asyncio.run(record_session(str(base / "rehearsal.sqlite"), str(base / "state")))
