@@ -10,7 +10,8 @@
               to its executable; skipped without it).
 Options: --rounds N (repeats; medians are printed), --seconds S (idle measuring window),
 --counts 6,50,200, --py-spy PATH (record a profile of the live console at each count into
-/tmp/bench-profile-N.txt).
+/tmp/bench-profile-<code>-N.txt), --before DIR (a checkout of older code: its `check` and
+console are measured too, in the same run on the same engine, for a before/after).
 
 The machine is shared and has 2 cores: figures are medians of repeated runs, and still noisy.
 """
@@ -99,6 +100,11 @@ def on_pty(
                             seen[name] = time.monotonic() - started
         return n
 
+    # Settle: until every mark has been drawn (the whole first frame, whatever the machine's
+    # load), then `settle` seconds more; never more than a minute.
+    deadline = time.monotonic() + 60
+    while any(v is None for v in seen.values()) and time.monotonic() < deadline:
+        drain(time.monotonic() + 0.5)
     drain(time.monotonic() + settle)
     cpu0, t0 = cpu_seconds(pid), time.monotonic()
     if during is not None:
@@ -232,23 +238,65 @@ async def containers_poll(config_path: Path, rounds: int) -> tuple[float, float,
         await source.close()
 
 
-def check_wall(config_path: Path, rounds: int) -> float:
+POLL_ONCE = """
+import asyncio, sys, time
+from console.clock import SystemClock
+from console.config import load_config
+from console.sources.docker import DockerSource
+async def main():
+    s = DockerSource(load_config(sys.argv[1]), SystemClock())
     times = []
+    for _ in range(int(sys.argv[2])):
+        t = time.perf_counter()
+        r = await asyncio.wait_for(s.read(), 120)
+        times.append(time.perf_counter() - t)
+    print(" ".join(f"{x:.3f}" for x in times), r.error)
+    await s.close()
+asyncio.run(main())
+"""
+
+
+def old_poll(code: Path, config_path: Path, rounds: int) -> str:
+    """Containers polls of older code (no timeout but 120 s): 'first steady... error'."""
+    out = subprocess.run(
+        [sys.executable, "-c", POLL_ONCE, str(config_path), str(rounds)],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        cwd=code,
+        env={**os.environ, "PYTHONPATH": str(code)},
+    )
+    return out.stdout.strip() or out.stderr.strip()[-300:]
+
+
+def check_wall(config_path: Path, rounds: int, code: Path = ROOT) -> str:
+    """Median wall and CPU (user+sys) seconds of `check --json`: on a busy shared machine the
+    CPU time says what the command costs, the wall time what the on-call waits."""
+    import resource
+
+    walls, cpus = [], []
     for _ in range(rounds):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "console", "check", "--config", str(config_path), "--json"],
             capture_output=True,
             timeout=120,
-            cwd=ROOT,
+            cwd=code,
+            env={**os.environ, "PYTHONPATH": str(code)},
         )
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return (
+        f"median {statistics.median(walls):.2f} s wall, {statistics.median(cpus):.2f} s CPU "
+        f"(load average {os.getloadavg()[0]:.1f})"
+    )
 
 
-def py_spy_record(py_spy: str, count: int) -> Callable[[int], None]:
+def py_spy_record(py_spy: str, name: str) -> Callable[[int], None]:
     def record(pid: int) -> None:
-        out = f"/tmp/bench-profile-{count}.txt"
+        out = f"/tmp/bench-profile-{name}.txt"
         subprocess.Popen(
             [
                 py_spy,
@@ -268,6 +316,50 @@ def py_spy_record(py_spy: str, count: int) -> Callable[[int], None]:
         )
 
     return record
+
+
+def idle_console(
+    args: argparse.Namespace, count: int, name: str, code: Path, path: Path, docker_host: str
+) -> None:
+    """The live console (and glances beside it, alternating) idle at 200x50 on a pty."""
+    console = [sys.executable, "-m", "console", "--config", str(path)]
+    env = {"PYTHONPATH": str(code)}
+    runs, glances = [], []
+    for i in range(args.rounds):
+        during = py_spy_record(args.py_spy, f"{name}-{count}") if args.py_spy and i == 0 else None
+        os.chdir(code)
+        try:
+            marks = {"first frame": b"Countdown", "containers shown": b"api-mcp-1"}
+            runs.append(
+                on_pty(console, args.seconds, env=env, marks=marks, during=during, settle=5.0)
+            )
+        finally:
+            os.chdir(ROOT)
+        if args.glances and name == "after":
+            glances.append(
+                on_pty(
+                    [args.glances, "--disable-check-update"],
+                    args.seconds,
+                    env={"DOCKER_HOST": docker_host},
+                    marks={"first frame": b"CONTAINERS"},
+                    settle=5.0,
+                )
+            )
+    m = median_idle(runs)
+    firsts = ", ".join(f"{k} {v:.2f}s" for k, v in m.marks.items())
+    print(f"{name}: console at {count}: {firsts} (wall from exec)")
+    print(
+        f"{name}: console idle at {count} (200x50, {args.seconds:.0f}s, median of {args.rounds}):"
+        f" CPU {m.cpu_pct:.2f}%, output {m.kb_s:.2f} KB/s, threads {m.threads} "
+        f"(runs: {', '.join(f'{r.cpu_pct:.2f}%/{r.kb_s:.2f}' for r in runs)})"
+    )
+    if glances:
+        g = median_idle(glances)
+        print(
+            f"glances idle at {count} (same engine, same run): CPU {g.cpu_pct:.2f}%, "
+            f"output {g.kb_s:.2f} KB/s, threads {g.threads}; console/glances: "
+            f"CPU {m.cpu_pct / g.cpu_pct:.2f}x, output {m.kb_s / max(g.kb_s, 1e-9):.2f}x"
+        )
 
 
 def bench_scale(args: argparse.Namespace) -> None:
@@ -297,35 +389,13 @@ def bench_scale(args: argparse.Namespace) -> None:
                 f"containers poll at {n}: first {1000 * first:.0f} ms, steady median "
                 f"{1000 * steady:.0f} ms ({inspections} inspections in the steady polls)"
             )
-            print(f"check wall at {count}: median {check_wall(path, args.rounds):.2f} s")
-            console = [sys.executable, "-m", "console", "--config", str(path)]
-            runs = []
-            glances = []
-            for i in range(args.rounds):
-                during = py_spy_record(args.py_spy, count) if args.py_spy and i == 0 else None
-                runs.append(on_pty(console, args.seconds, during=during, settle=8.0))
-                if args.glances:
-                    glances.append(
-                        on_pty(
-                            [args.glances, "--disable-check-update"],
-                            args.seconds,
-                            env={"DOCKER_HOST": docker_host},
-                            settle=8.0,
-                        )
-                    )
-            m = median_idle(runs)
-            print(
-                f"console idle at {count} (200x50, {args.seconds:.0f}s, median of {args.rounds}): "
-                f"CPU {m.cpu_pct:.2f}%, output {m.kb_s:.2f} KB/s, threads {m.threads} "
-                f"(runs: {', '.join(f'{r.cpu_pct:.2f}%/{r.kb_s:.2f}' for r in runs)})"
-            )
-            if glances:
-                g = median_idle(glances)
-                print(
-                    f"glances idle at {count} (same engine, same run): CPU {g.cpu_pct:.2f}%, "
-                    f"output {g.kb_s:.2f} KB/s, threads {g.threads}; console/glances: "
-                    f"CPU {m.cpu_pct / g.cpu_pct:.2f}x, output {m.kb_s / max(g.kb_s, 1e-9):.2f}x"
-                )
+            print(f"check at {count}: {check_wall(path, args.rounds)}")
+            codes = [("after", ROOT)] + ([("before", Path(args.before))] if args.before else [])
+            for name, code in codes:
+                if name == "before":
+                    print(f"before: containers polls at {count}: {old_poll(code, path, 3)}")
+                    print(f"before: check at {count}: {check_wall(path, args.rounds, code)}")
+                idle_console(args, count, name, code, path, docker_host)
     finally:
         stack.remove_extras(extras)
         stack.stop()
@@ -341,6 +411,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--glances", default="")
     parser.add_argument("--py-spy", default="")
+    parser.add_argument("--before", default="")
     args = parser.parse_args()
     if "demo" in args.what:
         bench_demo(args)

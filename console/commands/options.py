@@ -211,7 +211,6 @@ def stack(
         return sim_sources(sim, clock), clock, lambda: SimControl(sim, clock)
     from console.clock import SystemClock
     from console.config import ConfigError
-    from console.control.live import LiveControl
     from console.sources.live import live_sources
 
     clock = SystemClock()
@@ -219,4 +218,11 @@ def stack(
         sources = live_sources(config, clock, one_shot=one_shot)
     except ValueError as exc:  # a client library refusing a URL/DSN the schema let through
         raise ConfigError(f"{config.source_path}: {exc}") from None
-    return sources, clock, lambda: LiveControl(config)
+
+    def make_control():
+        # Imported when a console needs it: `check` never does (60 ms of imports).
+        from console.control.live import LiveControl
+
+        return LiveControl(config)
+
+    return sources, clock, make_control

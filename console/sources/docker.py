@@ -19,7 +19,9 @@ source (`follow=False`, for `check`) starts no thread of its own and inspects on
 from __future__ import annotations
 
 import asyncio
+import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -50,6 +52,7 @@ ENV_KEYS = ("USD_DEFAULT", "US_REGION")
 # inspected over a few polls rather than in one that would outlast its timeout. Until then a
 # container shows what the list says (state, health, exit code) without its uptime.
 MAX_INSPECT = 64
+OUTSIDE_REFRESH = 30.0  # seconds: the list by name is taken at least this often
 
 
 def docker_client(config: Config) -> docker.DockerClient:
@@ -120,6 +123,7 @@ class Listed:
     status: str
     health: str | None
     exit_code: int | None
+    fresh: bool = True  # listed in this poll (not kept from an earlier one: its Status is old)
     signature: tuple[str, str | None, int | None] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -149,6 +153,8 @@ class DockerSource:
         )
         self._no_cgroup: set[str] = set()
         self._names: dict[str, str] = {}  # id -> name, as of the last list
+        self._outside: dict[str, dict[str, Any]] = {}
+        self._outside_at = -math.inf
         self.inspections = 0  # engine inspect calls so far (the benchmark reports them)
 
     def set_waker(self, wake: Callable[[], None]) -> None:
@@ -162,18 +168,32 @@ class DockerSource:
 
     # --- the engine calls (in the pool's threads) ---------------------------------------------
 
-    def _list(self) -> list[Listed]:
+    def _list(self, changed: set[str]) -> list[Listed]:
         api = self._get_client().api
         project = self.config.docker.compose_project
         found = {
             c["Id"]: c
             for c in api.containers(all=True, filters={"label": f"{PROJECT_LABEL}={project}"})
         }
-        names = [f"^/{re.escape(n)}$" for n in sorted(self.wanted)]
-        for c in api.containers(all=True, filters={"name": names}):
-            found.setdefault(c["Id"], c)
+        # The configured containers outside the project (the scraper, often) need a list by
+        # name. While the event stream runs it says when one of them changed (an id it names
+        # that the project list lacks), so that list is taken only then, or every 30 s.
+        stale = time.monotonic() - self._outside_at > OUTSIDE_REFRESH
+        if stale or not self.events.connected or changed - found.keys():
+            names = [f"^/{re.escape(n)}$" for n in sorted(self.wanted)]
+            self._outside = {
+                c["Id"]: c
+                for c in api.containers(all=True, filters={"name": names})
+                if c["Id"] not in found
+            }
+            self._outside_at = time.monotonic()
+            fresh = set(self._outside)
+        else:
+            fresh = set()
         out = []
-        for cid, c in found.items():
+        for cid, c in [*found.items(), *self._outside.items()]:
+            if cid in found and c is not found[cid]:
+                continue  # joined the project since: the project list has it
             names_of = [n.lstrip("/") for n in c.get("Names") or []]
             name = names_of[0] if names_of else cid[:12]
             status = c.get("Status") or ""
@@ -181,7 +201,9 @@ class DockerSource:
             state = c.get("State") or "unknown"
             if state == "running":
                 exit_code = None
-            out.append(Listed(cid, name, state, status, health, exit_code))
+            out.append(
+                Listed(cid, name, state, status, health, exit_code, cid in found or cid in fresh)
+            )
         return out
 
     def _inspect(self, listed: Listed) -> Known | None:
@@ -220,17 +242,22 @@ class DockerSource:
 
     async def read(self) -> ContainersReading:
         now = self.clock.now()
+        changed = self.events.take()
         try:
-            listed = await self.blocking.run(self._list)
+            listed = await self.blocking.run(self._list, changed)
             if self.follow:
                 self.events.start()
-            await self._inspect_changed(listed, now)
+            await self._inspect_changed(listed, now, changed)
             running = [c.id for c in listed if c.state == "running"]
             self._names = {c.id: c.name for c in listed}
             usage = await self.blocking.run(self._usage, running) if self.follow else {}
         except (DockerException, OSError) as exc:
+            self.events.again(changed)
             self._client = None  # rebuild the client next time
             return ContainersReading.failed(self.name, now, describe(exc))
+        except BaseException:  # cancelled at the poll's timeout: the next poll inspects them
+            self.events.again(changed)
+            raise
         containers = [self._container(c, usage.get(c.id)) for c in listed]
         names = {c.name for c in containers}
         for missing in self.config.docker.services:
@@ -248,13 +275,12 @@ class DockerSource:
             api_env=known_api.env if known_api else None,
         )
 
-    async def _inspect_changed(self, listed: list[Listed], now: float) -> None:
+    async def _inspect_changed(self, listed: list[Listed], now: float, changed: set[str]) -> None:
         present = {c.id for c in listed}
         for gone in set(self._known) - present:
             del self._known[gone]
             self.cgroups.forget(gone)
             self._no_cgroup.discard(gone)
-        changed = self.events.take()
         todo = []
         for c in listed:
             known = self._known.get(c.id)
@@ -266,6 +292,7 @@ class DockerSource:
                 or c.id in changed
                 or (  # restarted between two polls and back in the same state
                     c.state == "running"
+                    and c.fresh
                     and known.started_at is not None
                     and up_under_a_minute(c.status)
                     and now - known.started_at > 90

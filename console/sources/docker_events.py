@@ -98,6 +98,11 @@ class EngineEvents:
             changed, self._changed = self._changed, set()
         return changed
 
+    def again(self, ids: set[str]) -> None:
+        """Ids taken by a poll that failed: the next poll inspects them."""
+        with self._lock:
+            self._changed |= ids
+
     def close(self) -> None:
         self._closed.set()
         stream = self._stream

@@ -143,31 +143,47 @@ def _cpu_ns(files: CgroupFiles) -> int:
     raise ValueError("no usage_usec")
 
 
-def _memory(files: CgroupFiles) -> tuple[int, int | None]:
-    usage = int(_read(files.memory))
+def _inactive_file(files: CgroupFiles) -> int:
     key = "inactive_file " if files.v2 else "total_inactive_file "
-    inactive = 0
     for line in _read(files.memory_stat).splitlines():
         if line.startswith(key):
-            inactive = int(line.split()[1])
-            break
+            return int(line.split()[1])
+    return 0
+
+
+def _limit(files: CgroupFiles) -> int | None:
     raw = _read(files.memory_max).strip()
-    limit = None if raw == "max" or int(raw) >= UNLIMITED else int(raw)
-    return max(0, usage - inactive), limit
+    return None if raw == "max" or int(raw) >= UNLIMITED else int(raw)
 
 
 class CgroupStats:
-    """Reads the cgroup files of containers the source told it about (`watch`)."""
+    """Reads the cgroup files of containers the source told it about (`watch`).
+
+    Each poll reads two one-line files per container (CPU time, memory in use). The page cache
+    to subtract (in the longer memory.stat) moves slowly: it is read every `STAT_EVERY` polls;
+    the memory limit only when a container is first watched.
+    """
+
+    STAT_EVERY = 5
 
     def __init__(self, root: Path = CGROUP_ROOT) -> None:
         self.root = root
         self._files: dict[str, CgroupFiles] = {}
+        self._limit: dict[str, int | None] = {}
+        self._inactive: dict[str, int] = {}
         self._previous: dict[str, tuple[int, float]] = {}
+        self._polls = 0
 
     def watch(self, container_id: str, pid: int) -> bool:
         """Start reading this container's files; False if they are not readable from here."""
         files = cgroup_files(pid, container_id, self.root)
         if files is None:
+            self.forget(container_id)
+            return False
+        try:
+            self._limit[container_id] = _limit(files)
+            self._inactive[container_id] = _inactive_file(files)
+        except (OSError, ValueError):
             self.forget(container_id)
             return False
         self._files[container_id] = files
@@ -177,11 +193,13 @@ class CgroupStats:
         return container_id in self._files
 
     def forget(self, container_id: str) -> None:
-        self._files.pop(container_id, None)
-        self._previous.pop(container_id, None)
+        for table in (self._files, self._limit, self._inactive, self._previous):
+            table.pop(container_id, None)
 
     def sample(self, container_ids: Iterable[str]) -> dict[str, Usage]:
         out: dict[str, Usage] = {}
+        self._polls += 1
+        fresh_stat = self._polls % self.STAT_EVERY == 0
         for cid in container_ids:
             files = self._files.get(cid)
             if files is None:
@@ -189,7 +207,9 @@ class CgroupStats:
             try:
                 now = time.monotonic()
                 used_ns = _cpu_ns(files)
-                mem, limit = _memory(files)
+                usage = int(_read(files.memory))
+                if fresh_stat:
+                    self._inactive[cid] = _inactive_file(files)
             except (OSError, ValueError):
                 self.forget(cid)  # the container stopped (its cgroup is gone)
                 continue
@@ -198,7 +218,8 @@ class CgroupStats:
             if before is not None and now > before[1]:
                 cpu = max(0.0, (used_ns - before[0]) / ((now - before[1]) * 1e9) * 100.0)
             self._previous[cid] = (used_ns, now)
-            out[cid] = Usage(cpu, mem, limit)
+            mem = max(0, usage - self._inactive.get(cid, 0))
+            out[cid] = Usage(cpu, mem, self._limit.get(cid))
         return out
 
 
