@@ -7,9 +7,12 @@ them with how many times each has fired and since when, plus the ids that are ne
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from console.rules import Alert, Level
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,7 @@ class AlertTracker:
         # Given when replay restores the strip's memory at an instant of a recording.
         self._counts: dict[str, int] = dict(counts or {})
         self._since: dict[str, float] = dict(since or {})
+        self._levels: dict[str, Level] = {}  # of the firing ones, for the log
 
     def update(self, alerts: list[Alert], now: float) -> tuple[list[Tracked], list[Alert]]:
         firing = {a.id for a in alerts}
@@ -42,7 +46,15 @@ class AlertTracker:
         for a in new:
             self._since[a.id] = now
             self._counts[a.id] = self._counts.get(a.id, 0) + 1
+            log.warning("alert firing [%s]: %s", a.level.word, a.text)
+        for a in alerts:
+            before = self._levels.get(a.id)
+            if before is not None and before is not a.level:
+                log.warning("alert %s: %s -> %s: %s", a.id, before.word, a.level.word, a.text)
+            self._levels[a.id] = a.level
         for gone in set(self._since) - firing:
             del self._since[gone]  # cleared: the count stays, a new firing adds to it
+            self._levels.pop(gone, None)
+            log.info("alert cleared: %s", gone)
         tracked = [Tracked(a, self._counts[a.id], self._since[a.id]) for a in alerts]
         return tracked, new

@@ -18,7 +18,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from textual.app import App, ComposeResult
@@ -167,6 +167,8 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         self.detail = detail
         self.read_only = read_only
         self.live = live
+        # Run even on the hard way out (os._exit skips `finally` and atexit): the demo's state dir.
+        self.at_hard_exit: list[Callable[[], object]] = []
         self.tick = tick
         self.store = Store(clock, config.poll.history, stale_after(config))
         self.poller = Poller(sources, self.store, clock, config.poll, on_reading=self._landed)
@@ -242,9 +244,15 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
     def _lost_terminal(self) -> None:
         self.exit(return_code=129)
         # If the way out is blocked (a dead terminal that never drains), do not linger.
-        fallback = threading.Timer(3.0, os._exit, args=(129,))
+        fallback = threading.Timer(3.0, self._exit_now, args=(129,))
         fallback.daemon = True
         fallback.start()
+
+    def _exit_now(self, code: int) -> None:
+        for cleanup in self.at_hard_exit:
+            with contextlib.suppress(Exception):
+                cleanup()
+        os._exit(code)
 
     async def on_unmount(self) -> None:
         await self.poller.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 
 STATUSES = ("planned", "started", "ok", "failed", "skipped", "cancelled")
 _CREDENTIALS = re.compile(r"(\w+://)[^/@\s:]*:[^/@\s]*@")
+log = logging.getLogger(__name__)
 
 
 def operator() -> str:
@@ -49,13 +51,15 @@ class AuditLog:
         os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
         line = json.dumps(record, ensure_ascii=False) + "\n"
         # O_APPEND: concurrent consoles never interleave inside a line; fsync before returning
-        # so the record is on disk before the step it records goes on.
+        # so the record is on disk before the step it records goes on. Hand-written rather than
+        # a logging handler: a handler neither fsyncs nor lets a failed write stop the action.
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         try:
             os.write(fd, line.encode())
             os.fsync(fd)
         finally:
             os.close(fd)
+        log.info("action %s %s %s by %s: %s", action, step, status, self.operator, record["detail"])
         for listener in self.listeners:
             listener(record)
         return record

@@ -108,17 +108,18 @@ def _verdict(check_id: str, by_source: dict[str, Reading], config: Config) -> tu
     if isinstance(r, RedisReading):
         return Level.OK, f"PONG in {r.ping_ms:.1f}ms"
     if isinstance(r, HostReading):
+        on = f" {r.machine}" if r.machine else ""  # a remote engine: say whose disk this is
         if check_id == "host.disk":
             level = level_for(r.disk_pct, t.disk)
             if r.disk_pct is not None and r.disk_pct > t.disk_cleanup_at:
                 level = Level.CRIT  # 1.1: above 85 %, clean up before proceeding
-            return level, pct(r.disk_pct)
+            return level, pct(r.disk_pct) + on
         if check_id == "host.swap":
-            return level_for(r.swap_pct, t.swap), pct(r.swap_pct)
+            return level_for(r.swap_pct, t.swap), pct(r.swap_pct) + on
         age = r.newest_backup_age_s
         if age is None:
-            return Level.CRIT, "no backup found"
-        return (Level.OK if age < 24 * 3600 else Level.CRIT), f"{format_duration(age)} old"
+            return Level.CRIT, "no backup found" + on
+        return (Level.OK if age < 24 * 3600 else Level.CRIT), f"{format_duration(age)} old{on}"
     if isinstance(r, PostgresReading):
         if check_id == "db.migration":
             ok = r.migration == config.postgres.expected_migration

@@ -14,7 +14,6 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from types import ModuleType
 
 import shtab
@@ -25,7 +24,7 @@ from console.commands import console as console_command
 
 # Kept importable from here: tests and tools build the app the way the CLI does.
 from console.commands.console import demo_state, make_app  # noqa: F401
-from console.config import ConfigError
+from console.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +39,25 @@ else /etc/launch-console/config.toml."""
 
 
 def version() -> str:
+    from importlib import metadata  # here: reading package metadata costs ~0.1 s
+
     try:
         textual = metadata.version("textual")
     except metadata.PackageNotFoundError:
         textual = "not installed"
     python = ".".join(map(str, sys.version_info[:3]))
     return f"launch-console {__version__} (Textual {textual}, Python {python})"
+
+
+class _Version(argparse.Action):
+    """argparse's version action, with the text made only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[override]
+        print(version())
+        parser.exit()
 
 
 def _epilog() -> str:
@@ -68,7 +80,7 @@ def build_parser() -> options.Parser:
         description=DESCRIPTION,
         epilog=_epilog(),
     )
-    parser.add_argument("--version", action="version", version=version())
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     shtab.add_argument_to(parser, ["--print-completion"], help="print a shell completion script")
     console_command.add_arguments(parser)
     parser.set_defaults(module=console_command, parser=parser)

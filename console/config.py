@@ -29,10 +29,9 @@ from pydantic import (
 )
 
 from console.durations import parse_duration
+from console.errors import ConfigError
 
-
-class ConfigError(Exception):
-    """A config file that cannot be used; the message is meant for the operator as is."""
+__all__ = ["Config", "ConfigError", "env_vars", "load_config", "parse_config"]
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]

@@ -19,7 +19,7 @@ from pathlib import Path
 import platformdirs
 
 import config as shipped_files
-from console.config import ConfigError
+from console.errors import ConfigError
 
 APP = "launch-console"
 ENV_VAR = "LAUNCH_CONSOLE_CONFIG"

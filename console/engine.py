@@ -13,18 +13,21 @@ are from, and the disk clean-up refuse (it would delete files here and prune ima
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import json
 import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from docker.constants import DEFAULT_UNIX_SOCKET
-from docker.context import ContextAPI
-from docker.context.config import get_current_context_name
+from docker.tls import TLSConfig
 from docker.utils import kwargs_from_env
+
+LOCAL_SOCKET = "unix:///var/run/docker.sock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +70,56 @@ def resolve(url: str = "", environ: Mapping[str, str] | None = None) -> Engine:
     from_env = kwargs_from_env(environment=env)
     if "base_url" in from_env:
         return Engine(from_env["base_url"], "$DOCKER_HOST", from_env)
-    name = env.get("DOCKER_CONTEXT") or get_current_context_name()
+    config_dir = Path(env.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    name = env.get("DOCKER_CONTEXT") or _current_context(config_dir)
     if name and name != "default":
-        context = ContextAPI.kwargs_from_context(name, environment=env)
-        if "base_url" in context:
-            how = "$DOCKER_CONTEXT" if env.get("DOCKER_CONTEXT") else "the current context"
-            return Engine(context["base_url"], f"docker context {name} ({how})", context)
-    return Engine(DEFAULT_UNIX_SOCKET, "the local socket", {"base_url": DEFAULT_UNIX_SOCKET})
+        how = "$DOCKER_CONTEXT" if env.get("DOCKER_CONTEXT") else "the current docker context"
+        kwargs = _context(config_dir, name, how)
+        if kwargs:
+            return Engine(kwargs["base_url"], f"docker context {name} ({how})", kwargs)
+    return Engine(LOCAL_SOCKET, "the local socket", {"base_url": LOCAL_SOCKET})
+
+
+# The docker CLI's context store, read here: docker-py's own reader looks for it only beside an
+# existing config.json, which `docker context create` does not write.
+
+
+def _current_context(config_dir: Path) -> str:
+    try:
+        return json.loads((config_dir / "config.json").read_text()).get("currentContext", "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def _context(config_dir: Path, name: str, how: str) -> dict[str, Any]:
+    """base_url (and tls) of a named context; {} when it names no engine (the default)."""
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    meta = config_dir / "contexts" / "meta" / digest / "meta.json"
+    try:
+        endpoint = json.loads(meta.read_text())["Endpoints"]["docker"]
+    except FileNotFoundError:
+        raise ValueError(f"docker context {name!r} ({how}) does not exist") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"docker context {name!r} ({how}): unreadable {meta}: {exc}") from None
+    host = endpoint.get("Host") or ""
+    if not host:
+        return {}
+    kwargs: dict[str, Any] = {"base_url": host}
+    tls = config_dir / "contexts" / "tls" / digest / "docker"
+    if tls.is_dir():
+        cert, key, ca = (tls / n for n in ("cert.pem", "key.pem", "ca.pem"))
+        kwargs["tls"] = TLSConfig(
+            client_cert=(str(cert), str(key)) if cert.exists() else None,
+            ca_cert=str(ca) if ca.exists() else None,
+            verify=not endpoint.get("SkipTLSVerify", False),
+        )
+    return kwargs
+
+
+def elsewhere(url: str) -> str:
+    """'' when the engine is on this machine; else what the host pane and `check` add to say
+    whose disk, swap and backups they read: 'on console-box (the Docker engine is on db-1)'."""
+    engine = resolve(url)
+    if not engine.remote:
+        return ""
+    return f"on {this_machine()} (the Docker engine is on {engine.host})"

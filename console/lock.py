@@ -1,6 +1,8 @@
 """One remediation at a time per host, across consoles: an flock'd file that says who holds it.
 
 The kernel drops the lock when its holder dies, so a crashed console never blocks the next.
+Hand-written on fcntl.flock rather than a library (filelock, portalocker): those add little
+over these lines and none lets a refused caller read who holds the lock and since when.
 """
 
 from __future__ import annotations

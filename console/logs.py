@@ -48,6 +48,29 @@ def register_secrets(values: Iterable[str]) -> None:
             _secrets.add(match.group(1))
 
 
+def register_config(config: object) -> None:
+    """Every secret of a loaded config (its SecretStr values, the Slack webhook's URL)."""
+    from pydantic import BaseModel, SecretStr
+
+    values: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, SecretStr):
+            values.append(node.get_secret_value())
+        elif isinstance(node, BaseModel):
+            for name in type(node).model_fields:
+                walk(getattr(node, name))
+        elif isinstance(node, list | tuple):
+            for item in node:
+                walk(item)
+
+    walk(config)
+    launchday = getattr(config, "launchday", None)
+    if launchday is not None:
+        values.append(os.environ.get(launchday.slack_webhook_env, ""))
+    register_secrets(values)
+
+
 def mask(text: str) -> str:
     # Longest first: a DSN is masked whole before its password alone is looked for.
     for secret in sorted(_secrets, key=len, reverse=True):
@@ -77,6 +100,11 @@ def setup(log_file: str | None, debug: bool = False) -> Path | None:
             handler.close()
     logging.getLogger("console").setLevel(logging.DEBUG if debug else logging.INFO)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    # Always a handler, even with no file: without one, logging's last resort writes warnings
+    # to stderr, which is the screen the console draws on.
+    quiet = logging.NullHandler()
+    quiet._launch_console = True  # type: ignore[attr-defined]
+    root.addHandler(quiet)
     if log_file == "-":
         return None
     path = Path(log_file) if log_file else default_log_path()
@@ -90,6 +118,11 @@ def setup(log_file: str | None, debug: bool = False) -> Path | None:
         print(f"launch-console: no log file: {path}: {exc.strerror or exc}", file=sys.stderr)
         return None
     handler._launch_console = True  # type: ignore[attr-defined]
-    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.setFormatter(
+        MaskingFormatter(
+            # The pid tells apart consoles (and demos) writing to the same file.
+            "%(asctime)s %(process)d %(levelname)-7s %(name)s: %(message)s"
+        )
+    )
     root.addHandler(handler)
     return path

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from console.config import Poll
 from console.readings import Reading
 from console.sources import Source
 from console.store import Store
+
+log = logging.getLogger(__name__)
 
 MIN_GAP = 0.25  # seconds a woken poll waits for the rest of a burst of changes
 
@@ -35,6 +38,17 @@ class SourceState:
     failures: int = 0
     polls: int = 0
     last_duration: float = 0.0
+
+
+def _log_transition(name: str, failures: int, reading: Reading) -> None:
+    """The log keeps what the pane shows only until the next poll: a source going down (its
+    first failed poll) and coming back (with how many polls it missed)."""
+    if reading.error is not None and failures == 0:
+        log.warning("source %s failed: %s", name, reading.error)
+    elif reading.error is not None:
+        log.debug("source %s still failing (%d): %s", name, failures + 1, reading.error)
+    elif failures:
+        log.info("source %s recovered after %d failed polls", name, failures)
 
 
 class Poller:
@@ -80,6 +94,7 @@ class Poller:
                 )
             state.last_duration = time.monotonic() - started
             state.polls += 1
+            _log_transition(source.name, state.failures, reading)
             state.failures = 0 if reading.ok else state.failures + 1
         self.store.record(reading)
         if self.on_reading is not None:

@@ -157,6 +157,9 @@ class RedisReading(Reading):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HostReading(Reading):
     disk_path: str = "/"
+    # Set when the Docker engine is on another machine: whose disk, swap and backups these are
+    # ("on console-box (the Docker engine is on db-1)"); empty when they are the engine's host.
+    machine: str = ""
     disk_used: int | None = None
     disk_total: int | None = None
     swap_used: int | None = None

@@ -268,9 +268,10 @@ def redis_findings(r: RedisReading, config: Config) -> list[Finding]:
 
 def host_findings(r: HostReading, config: Config) -> list[Finding]:
     t = config.thresholds
+    on = f" {r.machine}" if r.machine else ""  # a remote engine: say whose disk this is
     out = [
-        Finding("host.disk", "disk", level_for(r.disk_pct, t.disk), pct(r.disk_pct)),
-        Finding("host.swap", "swap", level_for(r.swap_pct, t.swap), pct(r.swap_pct)),
+        Finding("host.disk", "disk", level_for(r.disk_pct, t.disk), pct(r.disk_pct) + on),
+        Finding("host.swap", "swap", level_for(r.swap_pct, t.swap), pct(r.swap_pct) + on),
     ]
     if r.newest_backup_age_s is not None or r.ok:
         age = r.newest_backup_age_s

@@ -109,20 +109,23 @@ def reap(pid: int) -> None:
         os.waitpid(pid, 0)
 
 
-def spawn_demo() -> tuple[int, int]:
+def spawn_demo(tmpdir: Path | None = None) -> tuple[int, int]:
     pid, fd = pty.fork()
     if pid == 0:  # the child: the console on the pseudo-terminal
         os.chdir(ROOT)
         os.environ.update(TERM="xterm-256color", COLUMNS="120", LINES="40")
+        if tmpdir is not None:
+            os.environ["TMPDIR"] = str(tmpdir)
         os.execv(sys.executable, [*CLI, "--demo", "--speed", "60"])
     return pid, fd
 
 
 @pytest.mark.parametrize("how", ["sighup", "close-terminal"])
-def test_losing_the_terminal_ends_the_console(how):
-    pid, fd = spawn_demo()
+def test_losing_the_terminal_ends_the_console(how, tmp_path):
+    pid, fd = spawn_demo(tmp_path)
     try:
         read_until(fd, b"Countdown", time.monotonic() + 20)
+        assert len(list(tmp_path.glob("launch-console-demo-*"))) == 1
         if how == "sighup":
             os.kill(pid, signal.SIGHUP)
             status = wait_exit(pid, time.monotonic() + 5, fd)
@@ -134,10 +137,12 @@ def test_losing_the_terminal_ends_the_console(how):
         reap(pid)
         if how == "sighup":
             os.close(fd)
+    # Even the hard way out (a terminal that never drains) removes the demo's state dir.
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_q_quits_a_real_terminal_session():
-    pid, fd = spawn_demo()
+def test_q_quits_a_real_terminal_session(tmp_path):
+    pid, fd = spawn_demo(tmp_path)
     try:
         read_until(fd, b"Countdown", time.monotonic() + 20)
         os.write(fd, b"q")
@@ -146,6 +151,7 @@ def test_q_quits_a_real_terminal_session():
     finally:
         reap(pid)
         os.close(fd)
+    assert list(tmp_path.iterdir()) == []  # the demo's state dir went with it
 
 
 def test_demo_start_offset(tmp_path):
@@ -290,3 +296,50 @@ def test_scripts_demo_runs_at_60x_unless_told(args, shown):
     finally:
         reap(pid)
         os.close(fd)
+
+
+def test_once_json_is_the_whole_dashboard():
+    result = run("--demo", "--start=+20m", "--once", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["mode"] == "DEMO" and data["launch"]["offset"] == "T+20m"
+    sources = data["sources"]
+    assert set(sources) == {
+        "containers",
+        "pgbouncer",
+        "postgres",
+        "redis",
+        "host",
+        "traffic",
+        "smoke",
+    }
+    # Every source's reading and findings; the incident as the screen shows it.
+    assert all(s["reading"]["source"] == name for name, s in sources.items())
+    assert sources["containers"]["level"] == "crit"
+    api = next(f for f in sources["containers"]["findings"] if f["title"] == "api-api-1")
+    assert api == {
+        "id": "container:api-api-1",
+        "title": "api-api-1",
+        "level": "crit",
+        "value": "unhealthy",
+    }
+    assert sources["pgbouncer"]["reading"]["pools"][0]["pool_size"] > 0
+    assert any(a["id"] == "containers:container:api-api-1" for a in data["alerts"])
+    assert {c["id"] for c in data["checks"]} >= {"containers.running", "tls.expiry"}
+    assert [g["id"] for g in data["gates"]][:1] == ["gate:db.backup_age"]
+    assert data["go_no_go"]["call"] in ("GO", "HOLD")
+    assert {t["metric"] for t in data["triggers"]} == {
+        "error_rate_5xx",
+        "p99_latency",
+        "pool_usage",
+    }
+
+
+def test_once_prints_the_dashboard_as_text():
+    result = run("--demo", "--once")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("BuyWhere US launch (demo): T-15m (PRE-LAUNCH)")
+    assert "▲ host" in lines and "    ▲ disk: 81.0%" in lines
+    assert lines[-2:] == ["alerts (1):", "  ▲ host: disk 81.0%"]
+    assert run("--demo", "--json").returncode == 2  # --json only with --once

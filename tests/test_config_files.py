@@ -134,9 +134,18 @@ def test_print_default_then_check_it(tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text(printed.stdout)
     env = {**os.environ, "PGBOUNCER_ADMIN_DSN": "x", "CATALOG_DSN": "y", "REDIS_URL": "z"}
-    checked = cli("config", "--check", str(path), env=env)
+    env.pop("DOCKER_HOST", None)
+    env.pop("DOCKER_CONTEXT", None)
+    checked = cli("config", "--check", str(path), env={**env, "DOCKER_CONFIG": str(tmp_path)})
     assert checked.returncode == 0, checked.stderr
-    assert checked.stdout.startswith(f"{path}: ok — BuyWhere US launch at 2026-04-23 14:00 UTC")
+    assert checked.stdout.splitlines() == [
+        f"{path}: ok — BuyWhere US launch at 2026-04-23 14:00 UTC, 5 services, "
+        "API https://api.buywhere.ai",
+        "Docker engine: unix:///var/run/docker.sock (from the local socket)",
+    ]
+    missing = cli("config", "--check", str(path), env={**env, "DOCKER_CONTEXT": "nope"})
+    assert missing.returncode == 78
+    assert "docker context 'nope' ($DOCKER_CONTEXT) does not exist" in missing.stderr
 
 
 def test_config_check_connects_to_nothing(tmp_path):

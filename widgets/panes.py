@@ -99,6 +99,8 @@ def host_rows(r: HostReading, findings: list[Finding]) -> list[Row]:
     ]
     if "db.backup_age" in f:
         rows.append(("newest backup", f["db.backup_age"].value, _level(f, "db.backup_age")))
+    if r.machine:  # a remote Docker engine: these are not its host's disk, swap and backups
+        rows.insert(0, ("read", r.machine, None))
     return rows
 
 

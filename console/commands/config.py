@@ -62,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     import config as shipped_files
     from console.config import load_config
     from console.config_files import ENV_VAR, ConfigNotFound, locate, searched
+    from console.engine import resolve
+    from console.errors import ConfigError
 
     if args.print_default:
         sys.stdout.write(shipped_files.shipped(shipped_files.DEFAULT).read_text(encoding="utf-8"))
@@ -71,10 +73,15 @@ def run(args: argparse.Namespace) -> int:
             args.parser.error("give the file to --check or to --config, not both")
         path = locate(args.check or args.config)
         config = load_config(path)
+        try:  # where the engine is: read from the environment and docker's files, no connection
+            engine = resolve(config.docker.url)
+        except ValueError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
         print(
             f"{path}: ok — {config.launch.name} at {config.launch.at:%Y-%m-%d %H:%M} UTC, "
             f"{len(config.docker.services)} services, API {config.api.base_url}"
         )
+        print(f"Docker engine: {engine.describe()}{' (another machine)' if engine.remote else ''}")
         return 0
     rows = [
         ("--config PATH|NAME", args.config or "not given"),

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import sys
 import tempfile
+from typing import TYPE_CHECKING
 
 import shtab
 
 from console.commands import options
-from console.config import Config
+
+if TYPE_CHECKING:
+    from console.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +22,7 @@ EXAMPLES = (
     "launch-console --demo --speed 60             the simulated launch day, an hour a minute",
     "launch-console --config buywhere-us          the shipped BuyWhere US config",
     "launch-console --display                     the war-room screen (read-only)",
+    "launch-console --once --json | jq .alerts    one sweep of the whole dashboard, for scripts",
 )
 EXIT_CODES = (
     (0, "quit (or --once printed the dashboard)"),
@@ -52,6 +57,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     options.add(
         group,
+        "--once",
+        action="store_true",
+        help="no screen: poll every source once, print the whole dashboard (every reading, "
+        "finding, trigger, alert, check, gate) and exit",
+    )
+    options.add(group, "--json", action="store_true", help="with --once: print it as JSON")
+    options.add(
+        group,
         "--record",
         metavar="PATH",
         complete=shtab.FILE,
@@ -66,12 +79,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from console.config_files import ConfigNotFound
 
+    if args.json and not args.once:
+        args.parser.error("--json goes with --once (the screen is not JSON)")
     try:
         config = options.load_target(args)
     except ConfigNotFound as exc:
         print(f"{NO_TARGET}\n\nlaunch-console: {exc}", file=sys.stderr)
         return 2
-    log.info("config loaded: %s (%s)", config.source_path, config.launch.name)
+    log.info(
+        "%s console: config loaded: %s (%s)",
+        "demo" if args.demo else "live",
+        config.source_path,
+        config.launch.name,
+    )
+    if args.once:
+        return once(config, args)
     if not args.demo:
         return _run(config, args)
     # The demo's audit log, lock and runbook state live in a directory of its own, removed on
@@ -90,6 +112,8 @@ def _run(config: Config, args: argparse.Namespace, state_dir: str | None = None)
     except RecordingError as exc:
         print(f"launch-console: {exc}", file=sys.stderr)
         return 2
+    if state_dir is not None:  # the with-block's cleanup, for a way out that skips it
+        app.at_hard_exit.append(lambda: shutil.rmtree(state_dir, ignore_errors=True))
     recorder = app.recorder
     if recorder is not None:
         print(f"launch-console: recording to {recorder.path}", file=sys.stderr)
@@ -107,6 +131,38 @@ def _run(config: Config, args: argparse.Namespace, state_dir: str | None = None)
             if recorder.error:
                 print(f"launch-console: {recorder.error}", file=sys.stderr)
     return app.return_code or 0
+
+
+def once(config: Config, args: argparse.Namespace) -> int:
+    """One sweep, printed: the dashboard as the screen would show it at this instant."""
+    import asyncio
+
+    from console.app import stale_after
+    from console.dashboard import render_json, render_text, snapshot
+    from console.launchday import LaunchState, load_state
+    from console.poller import Poller
+    from console.store import Store
+
+    sources, clock, _ = options.stack(config, args, one_shot=True)
+    store = Store(clock, config.poll.history, stale_after(config))
+
+    async def sweep() -> None:
+        poller = Poller(sources, store, clock, config.poll)
+        try:
+            await poller.sweep()
+        finally:
+            await poller.stop()
+
+    asyncio.run(sweep())
+    state = LaunchState()
+    if not args.demo:  # the demo's runbook state is fresh every run
+        try:
+            state = load_state(config.launchday.state_path)
+        except (ValueError, TypeError, OSError) as exc:
+            log.warning("runbook state %s unreadable: %s", config.launchday.state_path, exc)
+    data = snapshot(store, config, state, clock.now(), "DEMO" if args.demo else "LIVE")
+    print(render_json(data) if args.json else render_text(data))
+    return 0
 
 
 def demo_state(config: Config, directory: str | None = None) -> Config:

@@ -92,10 +92,24 @@ def add(parser: argparse.ArgumentParser, *flags: str, complete: Any = None, **kw
         action.complete = complete  # type: ignore[attr-defined]  # shtab reads it
 
 
+class _Scenarios:
+    """The demo's scenario names, read from console.sim only when argparse needs them (a
+    choice to check, help to print): building the parser must not import the simulator."""
+
+    def _names(self) -> tuple[str, ...]:
+        from console.sim import SCENARIOS
+
+        return tuple(SCENARIOS)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self):
+        return iter(self._names())
+
+
 def add_target(parser: argparse.ArgumentParser) -> None:
     """--config / --demo and the demo's knobs: which stack to watch."""
-    from console.sim import SCENARIOS
-
     group = parser.add_argument_group("the stack")
     add(
         group,
@@ -107,7 +121,7 @@ def add_target(parser: argparse.ArgumentParser) -> None:
         "/etc/launch-console/config.toml",
     )
     add(group, "--demo", action="store_true", help="the built-in simulated launch-day stack")
-    add(group, "--scenario", choices=SCENARIOS, help="demo scenario (default: launch)")
+    add(group, "--scenario", choices=_Scenarios(), help="demo scenario (default: launch)")
     add(
         group,
         "--speed",
@@ -177,13 +191,16 @@ def load_target(args: argparse.Namespace):  # -> Config
     import config as shipped_files
     from console.config import load_config
     from console.config_files import locate
+    from console.logs import register_config
 
     if args.demo:
         if args.config:
             args.parser.error("give --config or --demo, not both")
-        return load_config(shipped_files.shipped(shipped_files.DEMO))
-    path = locate(args.config)
-    return load_config(path)
+        config = load_config(shipped_files.shipped(shipped_files.DEMO))
+    else:
+        config = load_config(locate(args.config))
+    register_config(config)  # before anything can log a DSN
+    return config
 
 
 def stack(

@@ -14,9 +14,15 @@ from docker.errors import NotFound
 from console.config import Config
 from console.control import Candidate, CleanupPreview, ContainerInfo
 from console.control import files as fs
+from console.engine import resolve as resolve_engine
+from console.engine import this_machine
 from console.sources.base import Blocking
 from console.sources.docker import docker_client, parse_time
 from console.sources.http import ssl_context
+
+
+class RemoteEngine(Exception):
+    """An action that would act on two machines at once."""
 
 
 class LiveControl:
@@ -110,6 +116,15 @@ class LiveControl:
         return dangling + cache
 
     async def cleanup_preview(self) -> CleanupPreview:
+        engine = resolve_engine(self.config.docker.url)
+        if engine.remote:
+            # The files and the disk are this machine's, the images the engine's: one plan over
+            # two hosts would verify on the wrong one. Refused before anything is looked at.
+            raise RemoteEngine(
+                f"the Docker engine is on {engine.host} ({engine.describe()}), but the clean-up "
+                f"would delete files and measure the disk on {this_machine()}: run "
+                f"launch-console on {engine.host} for its disk clean-up"
+            )
         preview = await self.blocking.run(
             fs.preview, self.config.host.workspace, self.config.cleanup.rules, time.time()
         )

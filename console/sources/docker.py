@@ -32,6 +32,7 @@ from docker.errors import DockerException, NotFound
 
 from console.clock import Clock
 from console.config import Config
+from console.engine import resolve as resolve_engine
 from console.readings import Container, ContainersReading
 from console.sources.base import Blocking, describe
 from console.sources.docker_events import PROJECT_LABEL, EngineEvents
@@ -57,12 +58,10 @@ OUTSIDE_REFRESH = 30.0  # seconds: the list by name is taken at least this often
 
 def docker_client(config: Config) -> docker.DockerClient:
     timeout = int(max(1, config.docker.timeout))
-    # Room in the connection pool for the stats streams and the events beside the calls.
-    if config.docker.url:
-        return docker.DockerClient(
-            base_url=config.docker.url, version="auto", timeout=timeout, max_pool_size=16
-        )
-    return docker.from_env(version="auto", timeout=timeout, max_pool_size=16)
+    # [docker] url, $DOCKER_HOST, the docker context, the local socket (console.engine); ssh://
+    # through paramiko. Room in the connection pool for the stats streams and the events.
+    engine = resolve_engine(config.docker.url)
+    return docker.DockerClient(**engine.kwargs, version="auto", timeout=timeout, max_pool_size=16)
 
 
 def parse_time(text: str | None) -> float | None:

@@ -7,6 +7,7 @@ import shutil
 
 from console.clock import Clock
 from console.config import Config
+from console.engine import elsewhere
 from console.readings import HostReading
 from console.sources.base import Blocking, describe
 
@@ -43,6 +44,8 @@ class HostSource:
         self.clock = clock
         # statvfs on a hung network mount blocks: keep it off the event loop, in a pool of one.
         self.blocking = Blocking(self.name, workers=1)
+        # Read here, where the console runs: with a remote engine, say so on every reading.
+        self.machine = elsewhere(config.docker.url)
 
     def _read(self) -> HostReading:
         now = self.clock.now()
@@ -65,6 +68,7 @@ class HostSource:
             swap_used=swap_used,
             swap_total=swap_total,
             newest_backup_age_s=age,
+            machine=self.machine,
         )
 
     async def read(self) -> HostReading:

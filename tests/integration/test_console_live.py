@@ -84,3 +84,22 @@ def test_check_with_a_bad_config_exits_78(tmp_path):
     )
     assert result.returncode == 78  # EX_CONFIG: never one of check's 0-3 verdicts
     assert result.stderr.strip() == f"launch-console: {bad}: missing key 'launch.at'"
+
+
+def test_once_json_on_the_real_stack(config):
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "--config", config.source_path, "--once", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["mode"] == "LIVE"
+    for name, source in data["sources"].items():
+        assert source["reading"]["error"] is None, (name, source["reading"])
+    names = {c["name"] for c in data["sources"]["containers"]["reading"]["containers"]}
+    assert {"api-api-1", "api-mcp-1"} <= names
+    assert data["sources"]["containers"]["level"] == "crit"  # the unhealthy MCP container
+    assert data["sources"]["pgbouncer"]["reading"]["pools"][0]["pool_size"] == 4
+    assert any("api-mcp-1" in a["text"] for a in data["alerts"])
