@@ -103,6 +103,16 @@ class Finding:
     title: str
     level: Level
     value: str
+    # Seconds since the reading this finding comes from, when that reading is old news (its
+    # source failed or went quiet); None while the source answers.
+    stale: float | None = None
+
+    @property
+    def shown(self) -> str:
+        """The value as the screen says it: an old value says how old it is."""
+        if self.stale is None:
+            return self.value
+        return f"{self.value} (stale {format_duration(self.stale)})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,10 +351,38 @@ def pane_findings(source: str, store: Store, config: Config) -> list[Finding]:
     if isinstance(good, reading_type):
         found = rule(good, config)
         if store.is_stale(source):
-            # Old news is not a verdict: the values stay visible, the level becomes unknown.
-            found = [Finding(f.id, f.title, Level.UNKNOWN, f.value) for f in found]
+            found = [as_stale(f, store.age(source)) for f in found]
         out.extend(found)
     return out
+
+
+def as_stale(finding: Finding, age: float | None) -> Finding:
+    """Old news keeps its bad news: a stale warning or failure stays as bad (we have no reading
+    that says it cleared), but a stale "ok" is no longer a claim we can make: unknown."""
+    return Finding(
+        finding.id,
+        finding.title,
+        max(finding.level, Level.UNKNOWN),
+        finding.value,
+        age if age is not None else 0.0,
+    )
+
+
+def source_alert(source: str, store: Store) -> Alert | None:
+    """A source that cannot be read says so itself ("containers: no answer for 40s"); its last
+    findings stay on the pane and in the alerts, marked stale."""
+    latest = store.latest(source)
+    if latest is None:
+        return None
+    down = latest.error is not None and error_level(latest.error) is Level.CRIT
+    if not (down or store.is_stale(source)):
+        return None
+    age = store.age(source)
+    since = "never answered" if age is None else f"no answer for {format_duration(age)}"
+    if down:
+        return Alert(f"source:{source}", Level.CRIT, f"{source}: {latest.error} ({since})")
+    why = f" ({latest.error})" if latest.error else ""
+    return Alert(f"source:{source}", Level.WARN, f"{source}: {since}{why}")
 
 
 def trigger_states(store: Store, config: Config, now: float) -> list[TriggerState]:
@@ -383,14 +421,18 @@ def assess(store: Store, config: Config, now: float) -> Assessment:
     for t in result.triggers:
         if t.state.holding and not t.state.fired:
             alerts.append(Alert(f"trigger:{t.metric}", Level.WARN, t.text, rollback=True))
+    for source in _PANE_RULES:
+        alert = source_alert(source, store)
+        if alert is not None:
+            alerts.append(alert)
     problems = [
         (f.level, pane, f)
         for pane, findings in result.panes.items()
         for f in findings
-        if f.level >= Level.WARN
+        if f.level >= Level.WARN and f.id != "source"
     ]
     problems.sort(key=lambda item: -item[0])
     for level, pane, f in problems:
-        alerts.append(Alert(f"{pane}:{f.id}", level, f"{pane}: {f.title} {f.value}"))
+        alerts.append(Alert(f"{pane}:{f.id}", level, f"{pane}: {f.title} {f.shown}"))
     result.alerts = alerts
     return result

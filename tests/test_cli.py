@@ -322,6 +322,7 @@ def test_once_json_is_the_whole_dashboard():
         "title": "api-api-1",
         "level": "crit",
         "value": "unhealthy",
+        "stale": None,  # seconds, when the finding comes from an old reading
     }
     assert sources["pgbouncer"]["reading"]["pools"][0]["pool_size"] > 0
     assert any(a["id"] == "containers:container:api-api-1" for a in data["alerts"])

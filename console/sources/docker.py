@@ -22,6 +22,7 @@ import asyncio
 import math
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -152,6 +153,7 @@ class DockerSource:
         )
         self._no_cgroup: set[str] = set()
         self._names: dict[str, str] = {}  # id -> name, as of the last list
+        self._learned: deque[tuple[Listed, Known]] = deque()  # appended by the pool's threads
         self._outside: dict[str, dict[str, Any]] = {}
         self._outside_at = -math.inf
         self.inspections = 0  # engine inspect calls so far (the benchmark reports them)
@@ -215,7 +217,7 @@ class DockerSource:
         status = state.get("Status", "unknown")
         health = state.get("Health") if status == "running" else None  # stopped keeps old health
         name = (info.get("Name") or "").lstrip("/")
-        return Known(
+        known = Known(
             signature=listed.signature,
             started_at=parse_time(state.get("StartedAt")),
             restarts=int(info.get("RestartCount", 0)),
@@ -224,6 +226,10 @@ class DockerSource:
             env=self._env(info) if name == self.config.docker.api else None,
             pid=int(state.get("Pid") or 0),
         )
+        # Kept even if the poll that asked is cancelled at its timeout: a slow engine still
+        # makes progress from one poll to the next instead of starting over.
+        self._learned.append((listed, known))
+        return known
 
     def _usage(self, running: list[str]) -> dict[str, Usage]:
         usage = self.cgroups.sample(running)
@@ -275,6 +281,7 @@ class DockerSource:
         )
 
     async def _inspect_changed(self, listed: list[Listed], now: float, changed: set[str]) -> None:
+        self._absorb()
         present = {c.id for c in listed}
         for gone in set(self._known) - present:
             del self._known[gone]
@@ -301,10 +308,13 @@ class DockerSource:
         # Configured containers and changed ones before the many extras of a first poll.
         todo.sort(key=lambda c: (c.name not in self.wanted, c.id not in changed))
         todo = todo[:MAX_INSPECT]
-        results = await asyncio.gather(*(self.blocking.run(self._inspect, c) for c in todo))
-        for c, known in zip(todo, results, strict=True):
-            if known is None:
-                continue
+        await asyncio.gather(*(self.blocking.run(self._inspect, c) for c in todo))
+        self._absorb()
+
+    def _absorb(self) -> None:
+        """What the inspections (in the pool's threads) learned, into what we know."""
+        while self._learned:
+            c, known = self._learned.popleft()
             self._known[c.id] = known
             if self.follow and c.state == "running" and known.pid:
                 if self.cgroups.watch(c.id, known.pid):

@@ -1,8 +1,11 @@
-"""The containers pane at 200 project containers on the real engine.
+"""The containers pane at 200 project containers on the real engine, and a hung engine.
 
 The 194 extra containers (asleep, no network, no healthcheck but one) are created in parallel
 for this module and removed afterwards by id: the session's stack keeps only what it started.
 """
+
+import os
+import signal
 
 import pytest
 
@@ -80,7 +83,8 @@ async def test_200_containers_all_shown_and_one_turning_unhealthy_is_flagged_in_
         assert pane.border_title.startswith("Containers (200)")
         # The screen shows the problems first; the end of the list is a scroll away.
         top = screen_of(table)
-        assert "api-mcp-1" in top.splitlines()[1] and "crowd-192" not in top
+        assert top.splitlines()[1].startswith("✖ ")  # the stack's unhealthy mcp, or worse
+        assert "api-mcp-1" in top and "crowd-192" not in top
         table.scroll_end(animate=False)
         await pilot.pause()
         assert "crowd-192" in screen_of(table)
@@ -103,3 +107,49 @@ async def test_200_containers_all_shown_and_one_turning_unhealthy_is_flagged_in_
         strip = str(app.query_one(AlertStrip).content)
         # The strip shows four alerts, critical first: it is there, unless more are firing.
         assert "containers: crowd-sick unhealthy" in strip or "more" in strip.splitlines()[-1]
+
+
+async def test_a_hung_engine_keeps_the_last_findings_as_stale_and_says_so(stack, make_config):
+    config = make_config('\n[poll]\ncontainers = { interval = "1s", timeout = "2s" }\n')
+    clock = SystemClock()
+    source = DockerSource(config, clock)
+    app = LaunchConsole(config, [source], clock, live=False)
+    dockerd = stack.procs["dockerd"].pid
+    async with app.run_test(size=(200, 50)) as pilot:
+        for _ in range(10):  # a loaded machine may need more than a second for the first one
+            reading = await poll_containers(app)
+            if reading.ok:
+                break
+        assert reading.ok, reading.error
+        os.kill(dockerd, signal.SIGSTOP)  # the engine we started, by its PID
+        try:
+            # Each poll now ends at its 2 s timeout; after two the last findings are stale (older
+            # than three intervals, or one interval and a timeout).
+            for _ in range(3):
+                reading = await poll_containers(app)
+            await pilot.pause()
+        finally:
+            os.kill(dockerd, signal.SIGCONT)
+        assert reading.error.startswith("TIMEOUT")
+        pane = app.query_one(ContainersPane)
+        # The last rows are still there (dimmed), the border says what happened and since when.
+        assert "api-mcp-1" in pane.rendered_text() and "unhealthy" in pane.rendered_text()
+        assert pane.border_subtitle.startswith("TIMEOUT: no answer in 2s · last good ")
+        alerts = str(app.query_one(AlertStrip).content)
+        # The unhealthy container's alert does not vanish: it stays, marked stale.
+        assert "containers: api-mcp-1 unhealthy (stale" in alerts
+        # The source raises its own alert. The strip shows four, critical first: on a loaded
+        # machine the stack's other health checks time out too and push it below the fold.
+        own = "containers: no answer for"
+        assert own in alerts or (
+            alerts.splitlines()[-1].strip().startswith("… and")
+            and any(a.text.startswith(own) for a in app.assessment.alerts)
+        )
+        # The engine answers again: fresh findings, no source alert.
+        wait_until("dockerd answers", lambda: stack.docker.ping(), 30)
+        for _ in range(10):
+            if (await poll_containers(app)).ok:
+                break
+        await pilot.pause()
+        assert pane.border_subtitle == ""
+        assert "no answer" not in str(app.query_one(AlertStrip).content)
