@@ -32,9 +32,12 @@ def needs_banner(alert: Alert) -> bool:
 
 
 class AlertTracker:
-    def __init__(self) -> None:
-        self._counts: dict[str, int] = {}
-        self._since: dict[str, float] = {}
+    def __init__(
+        self, counts: dict[str, int] | None = None, since: dict[str, float] | None = None
+    ) -> None:
+        # Given when replay restores the strip's memory at an instant of a recording.
+        self._counts: dict[str, int] = dict(counts or {})
+        self._since: dict[str, float] = dict(since or {})
         self._levels: dict[str, Level] = {}  # of the firing ones, for the log
 
     def update(self, alerts: list[Alert], now: float) -> tuple[list[Tracked], list[Alert]]:

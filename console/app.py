@@ -33,6 +33,7 @@ from textual.widgets import Footer, Static
 
 from console.alerting import AlertTracker, Tracked, needs_banner
 from console.app_actions import RemediationMixin
+from console.app_recording import RecordingMixin
 from console.app_runbook import RunbookMixin
 from console.audit import AuditLog
 from console.clock import Clock
@@ -47,14 +48,16 @@ from console.readings import (
     HostReading,
     PoolReading,
     PostgresReading,
+    Reading,
     RedisReading,
     SmokeReading,
     TrafficReading,
 )
+from console.recording.recorder import Recorder
 from console.redact import redact
 from console.rules import Alert, Assessment, Level, assess
-from console.sources import SOURCE_NAMES, Source
-from console.store import Store
+from console.sources import Source
+from console.store import Store, stale_after
 from console.text import clean
 from console.timeline import countdown, wall
 from widgets.alerts import AlertStrip
@@ -92,19 +95,7 @@ REASSESS_AFTER = 5.0  # seconds without a landed reading before the clock tick r
 WALL_FROM = (200, 50)  # columns, rows
 
 
-def stale_after(config: Config) -> dict[str, float]:
-    """A value is stale when its source missed about three polls (wall seconds)."""
-    poll = config.poll
-    return {
-        n: max(
-            3 * poll.for_source(n).interval,
-            poll.for_source(n).interval + poll.for_source(n).timeout,
-        )
-        for n in SOURCE_NAMES
-    }
-
-
-class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
+class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "launch-console"
     # The footer shows the short description; help (`?`) the tooltip.
@@ -172,6 +163,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
         control: Control | None = None,
         display: bool = False,
         end_process: bool = False,
+        recorder: Recorder | None = None,
     ) -> None:
         super().__init__()
         self.end_process = end_process
@@ -202,6 +194,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
         self._refresh_pending = False
         self._refreshed_at = 0.0  # monotonic
         self.refreshes = 0  # assessments so far (the benchmark reports them)
+        self._start_recording(recorder)
 
     def notify(
         self,
@@ -318,6 +311,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
     async def on_unmount(self) -> None:
         # Both bounded: a hung driver or engine must not keep the console from ending.
         await self.poller.stop()
+        self._stop_recording()
         if self.control is not None:
             closing = asyncio.create_task(self.control.close())
             _, hung = await asyncio.wait({closing}, timeout=2.0)
@@ -337,8 +331,9 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
     def action_filter_containers(self) -> None:
         self.query_one(ContainersPane).start_filter()
 
-    def _landed(self, reading: object) -> None:
+    def _landed(self, reading: Reading) -> None:
         """A reading is in the store: reassess soon, once for the readings landing together."""
+        self._record_reading(reading)
         if not self.live or self._refresh_pending:
             return
         self._refresh_pending = True
@@ -390,6 +385,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, App[None]):
             self._show_source(source, now)
         self.refresh_charts(now, force=not self.live)
         self.refresh_runbook()
+        self._record_judgement(tracked, *self._board(now))
 
     def refresh_charts(self, now: float, force: bool = False) -> None:
         for metric, (_, _, band_name) in CHARTS.items():

@@ -9,8 +9,10 @@ import os
 from console.check import evaluate as evaluate_checks
 from console.durations import format_duration, format_offset
 from console.launchday import (
+    Gate,
     Incident,
     LaunchState,
+    Verdict,
     all_clear,
     first_hour,
     go_no_go,
@@ -51,6 +53,7 @@ class RunbookMixin:
             return LaunchState()
 
     def _save_launch_state(self) -> None:
+        self._record_state()
         try:
             save_state(self.launch_state, self.config.launchday.state_path)
         except OSError as exc:
@@ -109,6 +112,11 @@ class RunbookMixin:
                 timeout=30,
             )
         return alerts
+
+    def _board(self, now: float) -> tuple[list[Gate], Verdict]:
+        """The P0 gates and Rex's GO / HOLD as the go/no-go board shows them now."""
+        gates = p0_gates(self.checks, self.launch_state)
+        return gates, go_no_go(gates, self.launch_state, self.config, now)
 
     def runbook_view(self) -> RunbookView:
         now = self.clock.now()

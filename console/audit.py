@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 STATUSES = ("planned", "started", "ok", "failed", "skipped", "cancelled")
@@ -33,6 +34,8 @@ class AuditLog:
     def __init__(self, path: str, who: str | None = None) -> None:
         self.path = path
         self.operator = who or operator()
+        # Told of every record once it is on disk (the recorder): called on the writer's thread.
+        self.listeners: list[Callable[[dict], None]] = []
 
     def write(self, action: str, step: str, status: str, detail: str = "") -> dict:
         if status not in STATUSES:
@@ -57,4 +60,6 @@ class AuditLog:
         finally:
             os.close(fd)
         log.info("action %s %s %s by %s: %s", action, step, status, self.operator, record["detail"])
+        for listener in self.listeners:
+            listener(record)
         return record

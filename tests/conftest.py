@@ -1,4 +1,5 @@
-"""Suite-wide: nothing written outside the suite's own temp dir, and the wheel built early.
+"""Suite-wide: nothing written outside the suite's own temp dir, the wheel built early, and one
+recorded demo rehearsal for the recording, replay and report tests.
 
 - XDG_STATE_HOME / XDG_CONFIG_HOME / XDG_CACHE_HOME and the in-process temp dir point into one
   dir for the whole run (the log file, the default audit log and runbook state, user config,
@@ -79,3 +80,16 @@ def installed() -> Path:
     log = (_session_dir / "wheel" / "build.log").read_text()
     assert code == 0, f"building or installing the wheel failed:\n{log[-4000:]}"
     return _session_dir / "wheel" / "venv" / "bin"
+
+
+@pytest.fixture(scope="session")
+def recorded_demo(tmp_path_factory):  # -> tests.recorded_session.Session
+    """One rehearsal on the demo stack, recorded by the console (made once per run)."""
+    import asyncio
+
+    # Imported here, not at the top: the console's modules must not be imported before
+    # pytest_configure has pointed the XDG directories into the suite's own temp dir.
+    from tests.recorded_session import record_session
+
+    base = tmp_path_factory.mktemp("recorded-demo")
+    return asyncio.run(record_session(str(base / "rehearsal.sqlite"), str(base / "state")))

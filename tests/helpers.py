@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from config import DEMO, shipped
 from console.app import LaunchConsole
+from console.audit import operator
 from console.cli import demo_state
 from console.clock import Clock, FrozenClock
 from console.config import Config, load_config
+from console.recording.recorder import Recorder
 from console.sim import SimStack, sim_sources
 from console.sim.control import SimControl
 
@@ -30,21 +32,38 @@ def demo_app(
     seed: int = 7,
     clock: Clock | None = None,
     state_dir: str | None = None,
+    record: str | None = None,
 ) -> tuple[LaunchConsole, Clock, SimStack]:
-    """The demo console frozen at `start_offset` seconds from launch, with nothing running."""
+    """The demo console frozen at `start_offset` seconds from launch, with nothing running;
+    recording to `record` when given (batches of 50 ms: tests read it right after)."""
     config = demo_config(state_dir)
     clock = clock or FrozenClock(config.launch.epoch + start_offset)
     stack = SimStack(launch=config.launch.epoch, scenario=scenario, seed=seed)
+    detail = f"scenario {scenario} · seed {seed}"
+    recorder = (
+        Recorder(
+            record,
+            clock,
+            config=config,
+            mode="DEMO",
+            detail=detail,
+            operator=operator(),
+            batch_s=0.05,
+        )
+        if record
+        else None
+    )
     app = LaunchConsole(
         config,
         sim_sources(stack, clock),
         clock,
         mode="DEMO",
-        detail=f"scenario {scenario} · seed {seed}",
+        detail=detail,
         read_only=read_only,
         display=display,
         live=False,
         control=None if read_only or display else SimControl(stack, clock, step_delay=0),
+        recorder=recorder,
     )
     return app, clock, stack
 

@@ -20,6 +20,6 @@ is reported without a traceback, which goes to the log file.
 
 from __future__ import annotations
 
-from console.commands import check, config
+from console.commands import check, config, replay, report
 
-COMMANDS = (check, config)
+COMMANDS = (check, config, replay, report)

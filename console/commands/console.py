@@ -9,6 +9,8 @@ import sys
 import tempfile
 from typing import TYPE_CHECKING
 
+import shtab
+
 from console.commands import options
 
 if TYPE_CHECKING:
@@ -61,6 +63,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "finding, trigger, alert, check, gate) and exit",
     )
     options.add(group, "--json", action="store_true", help="with --once: print it as JSON")
+    options.add(
+        group,
+        "--record",
+        metavar="PATH",
+        complete=shtab.FILE,
+        help="record the day to this file (default: one file per launch day under the user "
+        "state directory; the demo, a new file there each run); see `launch-console replay` "
+        "and `launch-console report`",
+    )
+    options.add(group, "--no-record", action="store_true", help="do not record")
     options.add_logging(parser)
 
 
@@ -91,10 +103,33 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(config: Config, args: argparse.Namespace, state_dir: str | None = None) -> int:
-    app = make_app(config, args, state_dir)
+    from console.recording.schema import RecordingError
+
+    if args.record and args.no_record:
+        args.parser.error("give --record PATH or --no-record, not both")
+    try:
+        app = make_app(config, args, state_dir)
+    except RecordingError as exc:
+        print(f"launch-console: {exc}", file=sys.stderr)
+        return 2
     if state_dir is not None:  # the with-block's cleanup, for a way out that skips it
         app.at_hard_exit.append(lambda: shutil.rmtree(state_dir, ignore_errors=True))
-    app.run()
+    recorder = app.recorder
+    if recorder is not None:
+        print(f"launch-console: recording to {recorder.path}", file=sys.stderr)
+    try:
+        app.run()
+    finally:
+        if recorder is not None:
+            recorder.close()
+            print(
+                f"launch-console: recorded to {recorder.path}\n"
+                f"  replay: launch-console replay {recorder.path}\n"
+                f"  report: launch-console report {recorder.path}",
+                file=sys.stderr,
+            )
+            if recorder.error:
+                print(f"launch-console: {recorder.error}", file=sys.stderr)
     return app.return_code or 0
 
 
@@ -158,6 +193,7 @@ def make_app(config: Config, args: argparse.Namespace, state_dir: str | None = N
         mode, detail = "DEMO", f"scenario {args.scenario}{speed} · seed {args.seed}"
     else:
         mode, detail = "LIVE", config.source_path
+    recorder = _recorder(config, args, clock, mode, detail)
     return LaunchConsole(
         config,
         sources,
@@ -169,4 +205,42 @@ def make_app(config: Config, args: argparse.Namespace, state_dir: str | None = N
         # A read-only console is given no control at all: nothing to misfire.
         control=None if args.read_only or args.display else make_control(),
         end_process=True,  # nothing hung may keep the process once the console has closed
+        recorder=recorder,
     )
+
+
+def default_recording(config: Config, demo: bool) -> str:
+    """Under the user state directory: live, one file per launch day, so a restarted console
+    goes on recording the same day (a new session in it); the demo, a new file each run (its
+    simulated clock restarts every time)."""
+    import os
+    import re
+    import time
+
+    import platformdirs
+
+    folder = os.path.join(platformdirs.user_state_dir("launch-console"), "recordings")
+    if demo:
+        return os.path.join(folder, f"demo-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.sqlite")
+    slug = re.sub(r"[^a-z0-9]+", "-", config.launch.name.lower()).strip("-") or "launch"
+    return os.path.join(folder, f"{config.launch.at:%Y-%m-%d}-{slug}.sqlite")
+
+
+def _recorder(config: Config, args: argparse.Namespace, clock, mode: str, detail: str):
+    """The recorder for this console, or None with --no-record. An explicit --record PATH that
+    cannot be written is an error; when the default file is held by another console (the
+    war-room display beside the on-call one), this one watches without recording."""
+    if args.no_record:
+        return None
+    from console.audit import operator
+    from console.recording.recorder import Recorder
+    from console.recording.schema import RecordingError
+
+    path = args.record or default_recording(config, args.demo)
+    try:
+        return Recorder(path, clock, config=config, mode=mode, detail=detail, operator=operator())
+    except RecordingError as exc:
+        if args.record:
+            raise
+        print(f"launch-console: not recording: {exc}", file=sys.stderr)
+        return None

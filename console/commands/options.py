@@ -61,6 +61,8 @@ DEFAULTS: dict[str, Any] = {
     "display": False,
     "once": False,
     "json": False,
+    "record": None,
+    "no_record": False,
 }
 DEMO_ONLY = ("scenario", "speed", "seed", "start")
 
