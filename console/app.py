@@ -15,9 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -27,6 +25,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.driver import Driver
 from textual.events import Resize
 from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Static
@@ -58,6 +57,7 @@ from console.redact import redact
 from console.rules import Alert, Assessment, Level, assess
 from console.sources import Source
 from console.store import Store, stale_after
+from console.terminal.watchdog import Watchdog
 from console.text import clean
 from console.timeline import countdown, wall
 from widgets.alerts import AlertStrip
@@ -178,6 +178,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         self.live = live
         # Run even on the hard way out (os._exit skips `finally` and atexit): the demo's state dir.
         self.at_hard_exit: list[Callable[[], object]] = []
+        self.watchdog: Watchdog | None = None
         self.tick = tick
         self.store = Store(clock, config.poll.history, stale_after(config))
         self.poller = Poller(sources, self.store, clock, config.poll, on_reading=self._landed)
@@ -195,6 +196,8 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         self._refreshed_at = 0.0  # monotonic
         self.refreshes = 0  # assessments so far (the benchmark reports them)
         self._start_recording(recorder)
+        if recorder is not None:  # the last batch committed, also on the hard way out
+            self.at_hard_exit.append(lambda: recorder.close(timeout=1.0))
 
     def notify(
         self,
@@ -286,21 +289,40 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
             self._show_clock(self.clock.now())  # the other clock is on the screen now
         self.screen.set_class(width >= WALL_FROM[0] and height >= WALL_FROM[1], "wall")
 
-    # --- terminal loss ------------------------------------------------------------------------
+    # --- the terminal -------------------------------------------------------------------------
+
+    def get_driver_class(self) -> type[Driver]:
+        """On a terminal, the driver whose writes never block the loop (console.terminal);
+        a driver named in $TEXTUAL_DRIVER (textual-serve's web driver) wins."""
+        from textual import constants
+
+        if constants.DRIVER is None and sys.platform != "win32":
+            from console.terminal.driver import TerminalDriver
+
+            return TerminalDriver
+        return super().get_driver_class()
 
     def _watch_terminal_loss(self) -> None:
-        """SIGHUP (closed SSH, closed terminal) ends the console instead of leaving it spinning."""
+        """SIGHUP, SIGTERM, a hung-up terminal or the parent gone end the console within a few
+        seconds, even while the event loop is busy or blocked (console.terminal.watchdog)."""
+        if self.is_headless or self.watchdog is not None:
+            return
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGHUP, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self._lost_terminal)
 
-    def _lost_terminal(self) -> None:
-        self.exit(return_code=129)
-        # If the way out is blocked (a dead terminal that never drains), do not linger.
-        fallback = threading.Timer(3.0, self._exit_now, args=(129,))
-        fallback.daemon = True
-        fallback.start()
+        def request_exit(code: int) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the process is ending
+                loop.call_soon_threadsafe(self.exit, None, code)
+
+        self.watchdog = Watchdog(request_exit, self._exit_now)
+        self.watchdog.start()
+
+    def terminal_lost(self, reason: str) -> None:
+        """The driver's report (any thread): the terminal hung up or failed."""
+        if self.watchdog is not None:
+            self.watchdog.lost(129, reason)
+        else:
+            with contextlib.suppress(RuntimeError):
+                self.call_later(self.exit, None, 129)
 
     def _exit_now(self, code: int) -> None:
         for cleanup in self.at_hard_exit:

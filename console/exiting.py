@@ -9,6 +9,7 @@ and any traceback printed, so ending the process with `os._exit` loses nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -29,3 +30,17 @@ def end_within(seconds: float, code: int, exit_now: Callable[[int], None] = os._
     timer = threading.Timer(seconds, expire)
     timer.daemon = True
     timer.start()
+
+
+def tell(text: str) -> None:
+    """A last line on stderr, which may be a terminal that has gone: then nothing, and the
+    standard streams go to /dev/null so that the interpreter's own final flush cannot fail
+    (an EIO there turned a clean exit 129 into an internal error)."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except OSError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2):
+            with contextlib.suppress(OSError):
+                os.dup2(devnull, fd)
+        os.close(devnull)

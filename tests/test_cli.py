@@ -133,6 +133,7 @@ def test_losing_the_terminal_ends_the_console(how, tmp_path):
             os.close(fd)  # the SSH session goes away: the kernel hangs up the terminal
             status = wait_exit(pid, time.monotonic() + 5)
         assert status is not None, "the console kept running after losing its terminal"
+        assert os.waitstatus_to_exitcode(status) == 129
     finally:
         reap(pid)
         if how == "sighup":

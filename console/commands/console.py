@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import shtab
 
 from console.commands import options
+from console.exiting import tell
 
 if TYPE_CHECKING:
     from console.config import Config
@@ -28,7 +29,8 @@ EXIT_CODES = (
     (0, "quit (or --once printed the dashboard)"),
     (2, "usage or config error (the message names the file and key)"),
     (70, "internal error (the traceback is in the log file)"),
-    (129, "the terminal went away (SIGHUP, dropped SSH session)"),
+    (129, "the terminal went away (SIGHUP, dropped SSH session, hung-up tty, parent gone)"),
+    (143, "SIGTERM"),
 )
 
 NO_TARGET = """\
@@ -94,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.once:
         return once(config, args)
+    from console.terminal.watchdog import exit_on_signals
+
+    exit_on_signals()  # until the screen is up and its watchdog takes over
     if not args.demo:
         return _run(config, args)
     # The demo's audit log, lock and runbook state live in a directory of its own, removed on
@@ -122,14 +127,15 @@ def _run(config: Config, args: argparse.Namespace, state_dir: str | None = None)
     finally:
         if recorder is not None:
             recorder.close()
-            print(
+            # The terminal may be gone (this is often the way out after it went): say it if
+            # anyone can still read it.
+            tell(
                 f"launch-console: recorded to {recorder.path}\n"
                 f"  replay: launch-console replay {recorder.path}\n"
-                f"  report: launch-console report {recorder.path}",
-                file=sys.stderr,
+                f"  report: launch-console report {recorder.path}"
             )
             if recorder.error:
-                print(f"launch-console: {recorder.error}", file=sys.stderr)
+                tell(f"launch-console: {recorder.error}")
     return app.return_code or 0
 
 

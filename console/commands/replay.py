@@ -98,11 +98,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(recording, args: argparse.Namespace, start: float | None) -> int:
+    import shutil
     import tempfile
 
     from console.app_replay import ReplayConsole
     from console.commands.console import demo_state
     from console.replay import Replayer
+    from console.terminal.watchdog import exit_on_signals
+
+    exit_on_signals()  # until the screen is up and its watchdog takes over
 
     # Never the live launch's state, audit or lock files: a replay writes nothing of theirs.
     with tempfile.TemporaryDirectory(prefix="launch-console-replay-") as state:
@@ -114,5 +118,7 @@ def _run(recording, args: argparse.Namespace, start: float | None) -> int:
             start=start,
             playing=not args.paused,
         )
+        # The with-block's cleanup, for a way out that skips it (the watchdog's hard exit).
+        app.at_hard_exit.append(lambda: shutil.rmtree(state, ignore_errors=True))
         app.run()
         return app.return_code or 0

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.stack import free_port, wait_until
-
-SSHD = "/usr/sbin/sshd"
+from tests.sshd import sshd as start_sshd
 
 
 def stack_toml(stack, backups: Path, url: str) -> str:
@@ -30,45 +27,10 @@ def stack_toml(stack, backups: Path, url: str) -> str:
 def sshd(stack, tmp_path_factory):
     """An sshd on 127.0.0.1 whose sessions see the test stack's engine as their DOCKER_HOST,
     and a HOME whose ~/.ssh knows it as `launch-host` (key, known host key)."""
-    d = tmp_path_factory.mktemp("sshd")
-    for key in ("host", "client"):
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / key)], check=True
-        )
-    (d / "authorized_keys").write_text((d / "client.pub").read_text())
-    port = free_port()
-    (d / "sshd_config").write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host\n"
-        f"AuthorizedKeysFile {d}/authorized_keys\nPasswordAuthentication no\n"
-        "KbdInteractiveAuthentication no\nUsePAM no\nPermitRootLogin prohibit-password\n"
-        f"StrictModes no\nPidFile {d}/sshd.pid\n"
-        # `docker system dial-stdio` on the far side talks to the stack's engine.
-        f"SetEnv DOCKER_HOST=unix://{stack.docker_sock}\n"
-    )
-    # sshd's privilege separation dir; the Debian service makes it at start (it is not ours
-    # to remove: another sshd may be using it).
-    os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
-    with open(d / "sshd.log", "wb") as log:
-        proc = subprocess.Popen(
-            [SSHD, "-D", "-e", "-f", str(d / "sshd_config")],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_until("sshd", lambda: b"Server listening" in (d / "sshd.log").read_bytes(), 15)
-        home = d / "home"
-        (home / ".ssh").mkdir(parents=True)
-        host_key = " ".join((d / "host.pub").read_text().split()[:2])
-        (home / ".ssh" / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key}\n")
-        # The port goes in the URL: docker-py fills in 22 before ~/.ssh/config is read.
-        (home / ".ssh" / "config").write_text(
-            f"Host launch-host\n  HostName 127.0.0.1\n  User root\n  IdentityFile {d}/client\n"
-        )
-        yield port, home
-    finally:
-        proc.send_signal(signal.SIGTERM)  # by PID: only the sshd we started
-        proc.wait(timeout=10)
+    # `docker system dial-stdio` on the far side talks to the stack's engine.
+    setenv = f"SetEnv DOCKER_HOST=unix://{stack.docker_sock}\n"
+    with start_sshd(tmp_path_factory.mktemp("sshd"), setenv) as server:
+        yield server.port, server.home
 
 
 def check(config: Path, env: dict[str, str]) -> tuple[int, dict[str, dict], str]:
