@@ -142,6 +142,82 @@ class Traffic(Model):
         return value
 
 
+# Section 3's figures from Prometheus instead of one container's access log: with several API
+# replicas the log of one is not the truth; Prometheus sums every replica it scrapes. The
+# queries are templates: $selector (the API's series) and $window (the rate window) are filled
+# in; each must give one series (wrap it in sum(...)).
+DEFAULT_PROMQL = {
+    "requests_per_s": "sum(rate(http_requests_total{$selector}[$window]))",
+    "error_rate_5xx": (
+        '100 * sum(rate(http_requests_total{$selector,status=~"5.*"}[$window]))'
+        " / sum(rate(http_requests_total{$selector}[$window]))"
+    ),
+    "p50_latency": (
+        "histogram_quantile(0.5, sum by (le) "
+        "(rate(http_request_duration_seconds_bucket{$selector}[$window])))"
+    ),
+    "p99_latency": (
+        "histogram_quantile(0.99, sum by (le) "
+        "(rate(http_request_duration_seconds_bucket{$selector}[$window])))"
+    ),
+    "searches_per_min": (
+        '60 * sum(rate(http_requests_total{$selector,handler=~"/api/search.*"}[$window]))'
+    ),
+}
+
+
+class PrometheusQueries(Model):
+    requests_per_s: str = DEFAULT_PROMQL["requests_per_s"]
+    error_rate_5xx: str = DEFAULT_PROMQL["error_rate_5xx"]  # percent
+    p50_latency: str = DEFAULT_PROMQL["p50_latency"]  # seconds
+    p99_latency: str = DEFAULT_PROMQL["p99_latency"]  # seconds
+    searches_per_min: str = DEFAULT_PROMQL["searches_per_min"]
+
+
+class Prometheus(Model):
+    # Empty: traffic from the API container's access log ([traffic]).
+    url: str = ""
+    # The NAME of an environment variable holding the Authorization header's value
+    # ("Bearer ..."), for a Prometheus behind a proxy; never shown.
+    auth_header_env: str = ""
+    ca_file: str = ""
+    selector: str = 'job="api"'
+    window: Duration = 60.0
+    queries: PrometheusQueries = PrometheusQueries()
+
+    @field_validator("selector")
+    @classmethod
+    def _selector(cls, value: str) -> str:
+        if not value.strip() or "{" in value or "}" in value:
+            raise ValueError('label matchers without braces, e.g. job="api"')
+        return value
+
+    def query(self, name: str) -> str:
+        """A query with $selector and $window filled in."""
+        from string import Template
+
+        window = f"{self.window:g}s"
+        return Template(getattr(self.queries, name)).safe_substitute(
+            selector=self.selector, window=window
+        )
+
+
+class AlertmanagerSilence(Model):
+    # During a planned action, offer a silence of the launch's alerts for this long.
+    duration: Duration = 1800.0
+    created_by: str = "launch-console"
+
+
+class Alertmanager(Model):
+    # Empty: no Alertmanager. Its firing alerts that match `matchers` join the alert list.
+    url: str = ""
+    auth_header_env: str = ""
+    ca_file: str = ""
+    # Label matchers in Alertmanager's filter syntax, e.g. ['launch="us"', 'severity=~"crit.*"'].
+    matchers: list[str] = Field(default_factory=list)
+    silence: AlertmanagerSilence = AlertmanagerSilence()
+
+
 class Host(Model):
     disk_path: str = "/"
     workspace: str = "/home/paperclip/.rex/workspace"
@@ -345,6 +421,7 @@ class Poll(Model):
     redis: SourcePoll = SourcePoll(interval=2, timeout=2)
     host: SourcePoll = SourcePoll(interval=5, timeout=3)
     traffic: SourcePoll = SourcePoll(interval=2, timeout=4)
+    alertmanager: SourcePoll = SourcePoll(interval=10, timeout=4)
     smoke: SourcePoll = SourcePoll(interval=15, timeout=8)
     # How much history the store keeps per metric (charts show up to an hour).
     history: Duration = 4500
@@ -364,6 +441,8 @@ class Config(Model):
     api: Api = Api()
     host: Host = Host()
     traffic: Traffic = Traffic()
+    prometheus: Prometheus = Prometheus()
+    alertmanager: Alertmanager = Alertmanager()
     thresholds: Thresholds = Thresholds()
     rollback_triggers: RollbackTriggers = RollbackTriggers()
     milestones: list[Milestone] = Field(default_factory=lambda: list(DEFAULT_MILESTONES))

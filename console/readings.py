@@ -223,6 +223,31 @@ class TrafficReading(Reading):
         }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromTrafficReading(TrafficReading):
+    """Traffic as Prometheus computed it: rates over its own window, every replica summed.
+
+    The same figures, under the same names, as the log-based reading (the pane, the charts and
+    the rollback triggers read them alike); there are no counts behind them here.
+    """
+
+    error_rate: float | None = None  # percent
+    request_rate: float | None = None  # per second
+    search_rate: float | None = None  # per minute
+
+    @property
+    def error_rate_pct(self) -> float | None:
+        return self.error_rate
+
+    @property
+    def requests_per_s(self) -> float | None:
+        return self.request_rate
+
+    @property
+    def searches_per_min(self) -> float | None:
+        return self.search_rate
+
+
 # --- smoke checks -----------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from console.sources.pgbouncer import PgBouncerSource
 from console.sources.postgres import PostgresSource
 from console.sources.redis import RedisSource
 from console.sources.traffic import TrafficSource
+from console.sources.traffic_prometheus import PrometheusTrafficSource
 
 
 def live_sources(config: Config, clock: Clock, *, one_shot: bool = False) -> list[Source]:
@@ -22,6 +23,9 @@ def live_sources(config: Config, clock: Clock, *, one_shot: bool = False) -> lis
         PostgresSource(config, clock),
         RedisSource(config, clock),
         HostSource(config, clock),
-        TrafficSource(config, clock),
+        # Several API replicas: only Prometheus sees all of them; else one container's log.
+        PrometheusTrafficSource(config, clock)
+        if config.prometheus.url
+        else TrafficSource(config, clock),
         SmokeSource(config, clock),
     ]
