@@ -202,6 +202,10 @@ class Prometheus(Model):
         )
 
 
+# One Alertmanager label matcher: name, operator, quoted value.
+LABEL_MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*')
+
+
 class AlertmanagerSilence(Model):
     # During a planned action, offer a silence of the launch's alerts for this long.
     duration: Duration = 1800.0
@@ -216,6 +220,17 @@ class Alertmanager(Model):
     # Label matchers in Alertmanager's filter syntax, e.g. ['launch="us"', 'severity=~"crit.*"'].
     matchers: list[str] = Field(default_factory=list)
     silence: AlertmanagerSilence = AlertmanagerSilence()
+
+    @field_validator("matchers")
+    @classmethod
+    def _matchers(cls, value: list[str]) -> list[str]:
+        for matcher in value:
+            if LABEL_MATCHER.fullmatch(matcher) is None:
+                raise ValueError(
+                    f"not a label matcher: {matcher!r} (write name=\"value\", name!=\"value\", "
+                    'name=~"regex" or name!~"regex")'
+                )
+        return value
 
 
 class Host(Model):

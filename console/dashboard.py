@@ -71,7 +71,7 @@ def snapshot(store: Store, config: Config, state: LaunchState, now: float, mode:
                 "findings": _plain(assessment.panes.get(name, [])),
                 "reading": _plain(store.latest(name)),
             }
-            for name in SOURCE_NAMES
+            for name in assessment.panes
         },
         "triggers": [
             {

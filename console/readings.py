@@ -271,3 +271,26 @@ class SmokeReading(Reading):
         # Section 6 "API uptime": the share of health probes that answered ok.
         health = self.get("api.health")
         return {"health_ok": None if health is None else float(health.ok)}
+
+
+# --- Alertmanager -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FiringAlert:
+    fingerprint: str
+    name: str  # the alertname label
+    severity: str  # the severity label ("" when absent)
+    summary: str  # the summary (or description) annotation
+    starts_at: float | None = None  # epoch seconds
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertmanagerReading(Reading):
+    """Alertmanager's firing alerts for the launch (its matchers), not silenced or inhibited."""
+
+    alerts: tuple[FiringAlert, ...] = ()
+
+    def metrics(self) -> dict[str, float | None]:
+        return {"alertmanager_firing": float(len(self.alerts))}

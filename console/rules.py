@@ -15,6 +15,7 @@ from console.config import Band, Config, Trigger
 from console.durations import format_duration
 from console.readings import (
     LOG_PAGE_PATTERNS,
+    AlertmanagerReading,
     ContainersReading,
     HostReading,
     PoolReading,
@@ -329,6 +330,23 @@ def smoke_findings(r: SmokeReading, config: Config) -> list[Finding]:
     ]
 
 
+# Alertmanager's severities that page: its alert is critical here too; any other is a warning.
+_PAGING = {"critical", "crit", "page", "p1", "emergency"}
+
+
+def alertmanager_findings(r: AlertmanagerReading, config: Config) -> list[Finding]:
+    """Each firing alert of the launch's, as Alertmanager (and its `for:`) decided it."""
+    return [
+        Finding(
+            f"am:{a.fingerprint}",
+            a.name,
+            Level.CRIT if a.severity.lower() in _PAGING else Level.WARN,
+            a.summary or a.severity or "firing",
+        )
+        for a in r.alerts
+    ]
+
+
 _PANE_RULES = {
     "containers": (ContainersReading, container_findings),
     "pgbouncer": (PoolReading, pool_findings),
@@ -337,7 +355,14 @@ _PANE_RULES = {
     "host": (HostReading, host_findings),
     "traffic": (TrafficReading, traffic_findings),
     "smoke": (SmokeReading, smoke_findings),
+    "alertmanager": (AlertmanagerReading, alertmanager_findings),
 }
+# Sources that exist only when configured: judged once they have given a reading.
+_OPTIONAL = {"alertmanager"}
+
+
+def judged_sources(store: Store) -> list[str]:
+    return [s for s in _PANE_RULES if s not in _OPTIONAL or store.latest(s) is not None]
 
 
 def pane_findings(source: str, store: Store, config: Config) -> list[Finding]:
@@ -411,7 +436,8 @@ def _max_gap(series: Iterable[Sample], interval: float) -> float:
 
 def assess(store: Store, config: Config, now: float) -> Assessment:
     result = Assessment()
-    for source in _PANE_RULES:
+    sources = judged_sources(store)
+    for source in sources:
         result.panes[source] = pane_findings(source, store, config)
     result.triggers = trigger_states(store, config, now)
     alerts: list[Alert] = []
@@ -421,7 +447,7 @@ def assess(store: Store, config: Config, now: float) -> Assessment:
     for t in result.triggers:
         if t.state.holding and not t.state.fired:
             alerts.append(Alert(f"trigger:{t.metric}", Level.WARN, t.text, rollback=True))
-    for source in _PANE_RULES:
+    for source in sources:
         alert = source_alert(source, store)
         if alert is not None:
             alerts.append(alert)

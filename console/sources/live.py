@@ -5,6 +5,7 @@ from __future__ import annotations
 from console.clock import Clock
 from console.config import Config
 from console.sources import Source
+from console.sources.alertmanager import AlertmanagerSource
 from console.sources.docker import DockerSource
 from console.sources.host import HostSource
 from console.sources.http import SmokeSource
@@ -17,7 +18,7 @@ from console.sources.traffic_prometheus import PrometheusTrafficSource
 
 def live_sources(config: Config, clock: Clock, *, one_shot: bool = False) -> list[Source]:
     """`one_shot`: for a single sweep (`check`): sources start no threads of their own."""
-    return [
+    sources: list[Source] = [
         DockerSource(config, clock, follow=not one_shot),
         PgBouncerSource(config, clock),
         PostgresSource(config, clock),
@@ -29,3 +30,6 @@ def live_sources(config: Config, clock: Clock, *, one_shot: bool = False) -> lis
         else TrafficSource(config, clock),
         SmokeSource(config, clock),
     ]
+    if config.alertmanager.url:
+        sources.append(AlertmanagerSource(config, clock))
+    return sources

@@ -10,14 +10,13 @@ the charts and the sustained windows start full instead of empty.
 from __future__ import annotations
 
 import asyncio
-import os
 
 from console.clock import Clock
 from console.config import Config
 from console.readings import PromTrafficReading
-from console.sources.base import describe
+from console.sources.base import auth_headers, describe
 from console.sources.http import ssl_context
-from console.sources.promql import PromQL, PromQLError
+from console.sources.promql import PromQL
 
 # reading field -> the [prometheus.queries] key
 FIELDS = {
@@ -28,15 +27,6 @@ FIELDS = {
     "p99_s": "p99_latency",
 }
 
-
-def auth_headers(env_name: str) -> dict[str, str]:
-    """The Authorization header from the environment variable `env_name` names (if any)."""
-    if not env_name:
-        return {}
-    value = os.environ.get(env_name)
-    if not value:
-        raise PromQLError(f"environment variable {env_name} (auth_header_env) is not set")
-    return {"Authorization": value.strip()}
 
 
 class PrometheusTrafficSource:
@@ -51,7 +41,7 @@ class PrometheusTrafficSource:
         self._problem: str | None = None
         try:
             headers = auth_headers(prom.auth_header_env)
-        except PromQLError as exc:
+        except ValueError as exc:
             headers, self._problem = {}, f"ERROR: {exc}"
         verify = ssl_context(prom.ca_file) if prom.url.startswith("https:") else True
         self.client = PromQL(
