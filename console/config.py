@@ -227,7 +227,7 @@ class Alertmanager(Model):
         for matcher in value:
             if LABEL_MATCHER.fullmatch(matcher) is None:
                 raise ValueError(
-                    f"not a label matcher: {matcher!r} (write name=\"value\", name!=\"value\", "
+                    f'not a label matcher: {matcher!r} (write name="value", name!="value", '
                     'name=~"regex" or name!~"regex")'
                 )
         return value

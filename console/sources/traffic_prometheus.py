@@ -28,7 +28,6 @@ FIELDS = {
 }
 
 
-
 class PrometheusTrafficSource:
     name = "traffic"
     reading_type = PromTrafficReading

@@ -88,7 +88,9 @@ async def test_a_5xx_surge_fires_the_sustained_trigger_at_the_right_time(prom):
         while fired is None and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
             (error_trigger,) = [
-                t for t in trigger_states(store, config, clock.now()) if t.metric == "error_rate_5xx"
+                t
+                for t in trigger_states(store, config, clock.now())
+                if t.metric == "error_rate_5xx"
             ]
             if error_trigger.state.fired:
                 fired = (clock.now(), error_trigger.state)
@@ -139,9 +141,7 @@ async def test_a_bad_query_or_a_dead_prometheus_is_an_error_on_the_pane_not_a_cr
     bad = PrometheusTrafficSource(
         prom_config(prom, queries={"p99_latency": "histogram_quantile(0.99,"}), SystemClock()
     )
-    dead = PrometheusTrafficSource(
-        prom_config(prom, url="http://127.0.0.1:9"), SystemClock()
-    )
+    dead = PrometheusTrafficSource(prom_config(prom, url="http://127.0.0.1:9"), SystemClock())
     try:
         reading = await bad.read()
         assert reading.error is not None and "bad_data" in reading.error

@@ -159,11 +159,7 @@ class PromStack:
     def _start_alertmanager(self) -> None:
         config = self.root / "alertmanager.yml"
         config.write_text(
-            "route:\n"
-            "  receiver: nowhere\n"
-            "  group_wait: 0s\n"
-            "receivers:\n"
-            "  - name: nowhere\n"
+            "route:\n  receiver: nowhere\n  group_wait: 0s\nreceivers:\n  - name: nowhere\n"
         )
         self._spawn(
             "alertmanager",
