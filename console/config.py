@@ -77,9 +77,34 @@ class Launch(Model):
 # --- the systems ------------------------------------------------------------------------------
 
 
+class EngineRef(Model):
+    """One Docker engine of several: a short name (the pane groups by it, actions name it) and
+    its address (unix://, tcp:// with TLS from $DOCKER_CERT_PATH-style files, ssh://)."""
+
+    name: str
+    url: str
+
+    @field_validator("name")
+    @classmethod
+    def _short(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", value):
+            raise ValueError("1-32 letters, digits, '.', '_' or '-' (it names the host on screen)")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if not re.match(r"(unix|tcp|ssh|http|https)://.", value):
+            raise ValueError("an engine address: unix:///path, tcp://host:2376 or ssh://user@host")
+        return value
+
+
 class Docker(Model):
     # Empty: DOCKER_HOST or the local socket, as the docker CLI does.
     url: str = ""
+    # Several engines (the stack spread over hosts): each is polled on its own, bounded by the
+    # containers poll; the pane groups by engine and a dead one is one DOWN row. Empty: `url`.
+    engines: list[EngineRef] = Field(default_factory=list)
     compose_project: str = "api"
     services: list[str] = Field(
         default_factory=lambda: [
@@ -93,6 +118,20 @@ class Docker(Model):
     api: str = "api-api-1"
     scraper: str = "scraper-worker-fixed"
     timeout: Duration = 5.0
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Docker:
+        if self.engines and self.url:
+            raise ValueError("give either url (one engine) or engines (several), not both")
+        names = [e.name for e in self.engines]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"engine names must be unique, repeated: {', '.join(dupes)}")
+        return self
+
+    @property
+    def several(self) -> bool:
+        return bool(self.engines)
 
 
 class PgBouncer(Model):

@@ -49,11 +49,27 @@ class Container:
     mem_bytes: int | None = None
     mem_limit: int | None = None
     expected: bool = True  # named in the config (vs. found through the compose project)
+    host: str = ""  # the engine's name when there are several ([docker] engines)
+
+    @property
+    def where(self) -> str:
+        """The name the screen and the findings use: `host/name` when there are engines."""
+        return f"{self.host}/{self.name}" if self.host else self.name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineState:
+    """One engine of several: its name and, when this poll could not read it, why."""
+
+    name: str
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ContainersReading(Reading):
     containers: tuple[Container, ...] = ()
+    # With several engines: each one's state (a dead engine costs its rows, not the pane).
+    engines: tuple[EngineState, ...] = ()
     api: str = ""
     # Section 1.2: the API container's environment; None when not read.
     api_env: dict[str, str] | None = None

@@ -204,6 +204,13 @@ def error_level(error: str) -> Level:
 
 def container_findings(r: ContainersReading, config: Config) -> list[Finding]:
     out: list[Finding] = []
+    for engine in r.engines:
+        if engine.error is not None:
+            # A dead engine is one row: its containers cannot be seen, which is the news.
+            level = error_level(engine.error)
+            out.append(
+                Finding(f"engine:{engine.name}", f"engine {engine.name}", level, engine.error)
+            )
     for c in r.containers:
         if c.state == "running":
             level = {"unhealthy": Level.CRIT, "starting": Level.WARN}.get(c.health or "", Level.OK)
@@ -214,7 +221,7 @@ def container_findings(r: ContainersReading, config: Config) -> list[Finding]:
         else:
             level = Level.CRIT if c.expected else Level.WARN
             value = c.state if c.exit_code is None else f"{c.state} ({c.exit_code})"
-        out.append(Finding(f"container:{c.name}", c.name, level, value))
+        out.append(Finding(f"container:{c.where}", c.where, level, value))
     api = next((c for c in r.containers if c.name == r.api), None)
     if api is not None and api.state == "running":
         out.append(

@@ -15,6 +15,7 @@ class ContainerInfo:
     name: str
     state: str  # running, exited, ..., missing
     started_at: float | None = None
+    host: str = ""  # the engine it is on, when there are several ([docker] engines)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from console.config import Config
 from console.sources import Source
 from console.sources.alertmanager import AlertmanagerSource
 from console.sources.docker import DockerSource
+from console.sources.docker_fleet import DockerFleetSource
 from console.sources.host import HostSource
 from console.sources.http import SmokeSource
 from console.sources.pgbouncer import PgBouncerSource
@@ -19,7 +20,10 @@ from console.sources.traffic_prometheus import PrometheusTrafficSource
 def live_sources(config: Config, clock: Clock, *, one_shot: bool = False) -> list[Source]:
     """`one_shot`: for a single sweep (`check`): sources start no threads of their own."""
     sources: list[Source] = [
-        DockerSource(config, clock, follow=not one_shot),
+        # Several engines: one source reading each on its own, bounded, merged into one pane.
+        DockerFleetSource(config, clock, follow=not one_shot)
+        if config.docker.several
+        else DockerSource(config, clock, follow=not one_shot),
         PgBouncerSource(config, clock),
         PostgresSource(config, clock),
         RedisSource(config, clock),
