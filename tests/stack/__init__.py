@@ -216,6 +216,41 @@ def dockerd_argv(root: Path, sock: Path) -> list[str]:
     ]
 
 
+def add_extras(client, count: int, prefix: str = "extra", workers: int = 8) -> list[str]:
+    """`count` more containers of the compose project on the engine `client` talks to, created
+    and started in parallel (busybox, no network, no healthcheck); their ids, for
+    `remove_extras`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    api = client.api
+
+    def one(i: int) -> str:
+        c = api.create_container(
+            IMAGE,
+            ["sh", "-c", IDLE],
+            name=f"{prefix}-{i:03d}",
+            labels={"com.docker.compose.project": "api", "com.docker.compose.service": prefix},
+            host_config=api.create_host_config(network_mode="none"),
+        )
+        api.start(c["Id"])
+        return c["Id"]
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def remove_extras(client, ids: list[str], workers: int = 8) -> None:
+    """Removes exactly the containers `add_extras` made (by id), in parallel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(cid: str) -> None:
+        with contextlib.suppress(Exception):
+            client.api.remove_container(cid, force=True)
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, ids))
+
+
 class ExtraEngine:
     """A second Docker engine for the several-engines tests: its own dockerd (own root, socket,
     pid file), the busybox image, and the containers asked for (project `api`, no network).
@@ -522,36 +557,11 @@ ignore_startup_parameters = extra_float_digits
         wait_until("container health", settled, 30, 0.2)
 
     def add_extras(self, count: int, prefix: str = "extra", workers: int = 8) -> list[str]:
-        """`count` more containers of the compose project, created and started in parallel
-        (busybox, no network, no healthcheck); returns their ids for `remove_extras`."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        api = self.docker.api
-
-        def one(i: int) -> str:
-            c = api.create_container(
-                IMAGE,
-                ["sh", "-c", IDLE],
-                name=f"{prefix}-{i:03d}",
-                labels={"com.docker.compose.project": "api", "com.docker.compose.service": prefix},
-                host_config=api.create_host_config(network_mode="none"),
-            )
-            api.start(c["Id"])
-            return c["Id"]
-
-        with ThreadPoolExecutor(workers) as pool:
-            return list(pool.map(one, range(count)))
+        """`count` more containers of the compose project (see `add_extras`)."""
+        return add_extras(self.docker, count, prefix, workers)
 
     def remove_extras(self, ids: list[str], workers: int = 8) -> None:
-        """Removes exactly the containers `add_extras` made (by id), in parallel."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        def one(cid: str) -> None:
-            with contextlib.suppress(Exception):
-                self.docker.api.remove_container(cid, force=True)
-
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(one, ids))
+        remove_extras(self.docker, ids, workers)
 
     # the config the console uses against this stack ------------------------------------------
 
