@@ -369,6 +369,57 @@ class Thresholds(Model):
     disk_cleanup_at: float = 85.0
     # Clients waiting for a server connection: any wait is a warning, a queue is critical.
     pool_waiting: Band = Band(warn=0, crit=10)
+    # The longest a client has waited for a server connection (seconds): a second is felt.
+    pool_maxwait: Band = Band(warn=1.0, crit=5.0)
+
+
+Percent = Annotated[float, Field(ge=0, le=100)]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class Prelaunch(Model):
+    """Section 1's own limits for the T-2h checklist (`check`), which are not Section 3.4's
+    bands: "Disk usage < 85%", "PgBouncer pool usage < 70%", "Swap < 70% used", "Backup
+    completed within last 24h". An item is green only below its limit."""
+
+    pool_usage: Percent = 70.0
+    disk: Percent = 85.0
+    swap: Percent = 70.0
+    backup_max_age: Duration = 24 * 3600.0
+
+
+class MilestoneTargets(Model):
+    """Section 2's checks at the milestones: T+15m "API P50 latency < 200ms", "Error rate (5xx)
+    < 0.5%"; T+1h "DB connections still < 70% pool usage", "Redis memory < 70%", "Disk still
+    < 85%", "Error rate still < 0.5%". A condition holds only strictly below its target."""
+
+    p50_latency: Positive = 0.2
+    error_rate_5xx: Positive = 0.5
+    pool_usage: Percent = 70.0
+    redis_memory: Percent = 70.0
+    disk: Percent = 85.0
+
+
+class FirstHourTargets(Model):
+    """Section 6's success criteria for the first hour, and its failed-launch line."""
+
+    searches: Annotated[int, Field(ge=0)] = 1000  # "Product searches ≥ 1,000"
+    error_rate_5xx: Positive = 1.0  # "Error rate (5xx) < 1%"
+    uptime: Annotated[float, Field(gt=0, le=100)] = 100.0  # "API uptime 100%"
+    p99_latency: Positive = 2.0  # "API P99 latency < 2s"
+    users: Annotated[int, Field(ge=0)] = 100  # "Unique users ≥ 100"
+    ph_votes: Annotated[int, Field(ge=0)] = 50  # "Product Hunt upvotes ≥ 50"
+    # "Definition of a failed launch: ... < 10 users in first hour (traffic routing issue)".
+    failed_below_users: Annotated[int, Field(ge=0)] = 10
+
+    @model_validator(mode="after")
+    def _failure_below_success(self) -> FirstHourTargets:
+        if self.failed_below_users > self.users:
+            raise ValueError(
+                f"failed_below_users ({self.failed_below_users}) must not be above users "
+                f"({self.users})"
+            )
+        return self
 
 
 class Trigger(Model):
@@ -498,6 +549,9 @@ class Config(Model):
     prometheus: Prometheus = Prometheus()
     alertmanager: Alertmanager = Alertmanager()
     thresholds: Thresholds = Thresholds()
+    prelaunch: Prelaunch = Prelaunch()
+    milestone_targets: MilestoneTargets = MilestoneTargets()
+    first_hour: FirstHourTargets = FirstHourTargets()
     rollback_triggers: RollbackTriggers = RollbackTriggers()
     milestones: list[Milestone] = Field(default_factory=lambda: list(DEFAULT_MILESTONES))
     roles: list[Role] = Field(default_factory=list)

@@ -1,14 +1,15 @@
-"""Readings into levels: thresholds, sustained conditions, and the alerts that fire.
+"""Readings into levels: thresholds, sustained conditions, findings per pane, and the alerts a
+finding or a silent source raises.
 
-Pure functions over the store and the config: no I/O, no Textual. Everything the screen
-colours and every alert it lists is decided here.
+Pure functions over the store and the config: no I/O, no Textual. These are the judge's
+(console.judge) building blocks; nothing else calls them to decide what the screen says.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 
 from console.config import Band, Config, Trigger
@@ -126,7 +127,7 @@ class TriggerState:
 
     @property
     def text(self) -> str:
-        limit = f"> {self.trigger.above:g}{_UNIT[self.metric]}"
+        limit = f"> {self.trigger.above:g}{UNIT[self.metric]}"
         window = format_duration(self.trigger.sustained)
         held = format_duration(self.state.held_for)
         if self.state.fired:
@@ -142,18 +143,8 @@ class Alert:
     rollback: bool = False
 
 
-@dataclass(slots=True)
-class Assessment:
-    panes: dict[str, list[Finding]] = field(default_factory=dict)
-    triggers: list[TriggerState] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
-
-    def pane_level(self, pane: str) -> Level:
-        return worst(f.level for f in self.panes.get(pane, []))
-
-
-_UNIT = {"error_rate_5xx": "%", "p99_latency": "s", "pool_usage": "%"}
-_TRIGGER_TITLES = {
+UNIT = {"error_rate_5xx": "%", "p99_latency": "s", "pool_usage": "%"}
+TRIGGER_TITLES = {
     "error_rate_5xx": "5xx error rate",
     "p99_latency": "P99 latency",
     "pool_usage": "DB pool usage",
@@ -244,9 +235,7 @@ def pool_findings(r: PoolReading, config: Config) -> list[Finding]:
     return [
         Finding("pool_usage", "pool usage", level_for(usage, t.pool_usage), pct(usage)),
         Finding("pool_waiting", "waiting", level_for(waiting, t.pool_waiting), str(waiting)),
-        Finding(
-            "pool_maxwait", "max wait", Level.WARN if maxwait >= 1 else Level.OK, seconds(maxwait)
-        ),
+        Finding("pool_maxwait", "max wait", level_for(maxwait, t.pool_maxwait), seconds(maxwait)),
     ]
 
 
@@ -293,16 +282,20 @@ def host_findings(r: HostReading, config: Config) -> list[Finding]:
     ]
     if r.newest_backup_age_s is not None or r.ok:
         age = r.newest_backup_age_s
-        level = Level.CRIT if age is None or age >= 24 * 3600 else Level.OK
         out.append(
             Finding(
                 "db.backup_age",
                 "backup age",
-                level,
+                backup_level(age, config),
                 "none found" if age is None else format_duration(age),
             )
         )
     return out
+
+
+def backup_level(age: float | None, config: Config) -> Level:
+    """Section 1.3 "Backup completed within last 24h" (BUY-2057), for the pane and the P0 gate."""
+    return Level.CRIT if age is None or age >= config.prelaunch.backup_max_age else Level.OK
 
 
 def traffic_findings(r: TrafficReading, config: Config) -> list[Finding]:
@@ -417,55 +410,33 @@ def source_alert(source: str, store: Store) -> Alert | None:
     return Alert(f"source:{source}", Level.WARN, f"{source}: {since}{why}")
 
 
+TRIGGER_METRICS = ("error_rate_5xx", "p99_latency", "pool_usage")
+TRIGGER_SOURCE = {"error_rate_5xx": "traffic", "p99_latency": "traffic", "pool_usage": "pgbouncer"}
+
+
+def trigger_series(store: Store, config: Config, metric: str) -> tuple[list[Sample], float]:
+    """A trigger metric's samples and the silence that breaks its run (a few missed polls)."""
+    series = list(store.series(metric))
+    cadence = config.poll.for_source(TRIGGER_SOURCE[metric])
+    return series, max_gap(series, cadence.interval)
+
+
 def trigger_states(store: Store, config: Config, now: float) -> list[TriggerState]:
+    """Each rollback trigger over the store's history alone (no remembered onsets: the judge's
+    console.judge.triggers counts past the history window)."""
     out = []
-    triggers = config.rollback_triggers
-    for metric in ("error_rate_5xx", "p99_latency", "pool_usage"):
-        trigger: Trigger = getattr(triggers, metric)
-        source = "traffic" if metric != "pool_usage" else "pgbouncer"
-        cadence = config.poll.for_source(source)
-        series = store.series(metric)
-        # Samples arrive once per interval of console time; allow a few missed polls.
-        gap = _max_gap(series, cadence.interval)
+    for metric in TRIGGER_METRICS:
+        trigger: Trigger = getattr(config.rollback_triggers, metric)
+        series, gap = trigger_series(store, config, metric)
         state = sustained(series, trigger.above, trigger.sustained, now, gap)
         value = series[-1][1] if series else None
-        out.append(TriggerState(metric, _TRIGGER_TITLES[metric], trigger, state, value))
+        out.append(TriggerState(metric, TRIGGER_TITLES[metric], trigger, state, value))
     return out
 
 
-def _max_gap(series: Iterable[Sample], interval: float) -> float:
+def max_gap(series: Iterable[Sample], interval: float) -> float:
     # The spacing of recent samples tells how far apart console time puts them (the demo runs
     # faster than the wall); a silence of more than four spacings is a gap.
     times = [t for t, _ in list(series)[-4:]]
     spacing = max((b - a for a, b in itertools.pairwise(times)), default=interval)
     return 4 * max(spacing, interval)
-
-
-def assess(store: Store, config: Config, now: float) -> Assessment:
-    result = Assessment()
-    sources = judged_sources(store)
-    for source in sources:
-        result.panes[source] = pane_findings(source, store, config)
-    result.triggers = trigger_states(store, config, now)
-    alerts: list[Alert] = []
-    for t in result.triggers:
-        if t.state.fired:
-            alerts.append(Alert(f"rollback:{t.metric}", Level.CRIT, t.text, rollback=True))
-    for t in result.triggers:
-        if t.state.holding and not t.state.fired:
-            alerts.append(Alert(f"trigger:{t.metric}", Level.WARN, t.text, rollback=True))
-    for source in sources:
-        alert = source_alert(source, store)
-        if alert is not None:
-            alerts.append(alert)
-    problems = [
-        (f.level, pane, f)
-        for pane, findings in result.panes.items()
-        for f in findings
-        if f.level >= Level.WARN and f.id != "source"
-    ]
-    problems.sort(key=lambda item: -item[0])
-    for level, pane, f in problems:
-        alerts.append(Alert(f"{pane}:{f.id}", level, f"{pane}: {f.title} {f.shown}"))
-    result.alerts = alerts
-    return result
