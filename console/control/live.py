@@ -236,6 +236,27 @@ class LiveControl:
             row = await cur.fetchone()
             return int(row[0])
 
+    # Alertmanager -----------------------------------------------------------------------------
+
+    async def silence_alerts(self, comment: str) -> str:
+        from console.audit import operator
+        from console.sources.alertmanager import AlertmanagerClient
+
+        client = AlertmanagerClient(self.config.alertmanager, timeout=10.0)
+        try:
+            return await client.silence(comment, created_by=operator())
+        finally:
+            await client.close()
+
+    async def silence_active(self, silence_id: str) -> bool:
+        from console.sources.alertmanager import AlertmanagerClient
+
+        client = AlertmanagerClient(self.config.alertmanager, timeout=10.0)
+        try:
+            return await client.state(silence_id) == "active"
+        finally:
+            await client.close()
+
     async def close(self) -> None:
         await self.http.aclose()
         clients = [c for c in (self._docker, *self._engines.values()) if c is not None]

@@ -103,6 +103,12 @@ class AlertmanagerClient:
         answer.raise_for_status()
         return str(answer.json()["silenceID"])
 
+    async def state(self, silence_id: str) -> str:
+        """active, pending or expired."""
+        answer = await self._client.get(f"/api/v2/silence/{silence_id}")
+        answer.raise_for_status()
+        return str(answer.json()["status"]["state"])
+
     async def expire(self, silence_id: str) -> None:
         answer = await self._client.delete(f"/api/v2/silence/{silence_id}")
         answer.raise_for_status()

@@ -93,3 +93,51 @@ def test_matchers_are_checked_when_the_config_loads(prom):
 
     with pytest.raises(ConfigError, match=r"alertmanager\.matchers.*not a label matcher"):
         am_config(prom, matchers=["launch=us"])
+
+
+async def test_a_planned_restart_starts_with_a_silence_recorded_in_the_audit_log(
+    prom, make_config, stack, tmp_path
+):
+    import json
+    import time
+    from pathlib import Path
+
+    from console.actions.plan import execute
+    from console.actions.runbook import build_plan
+    from console.audit import AuditLog
+    from console.control.live import LiveControl
+    from console.lock import ActionLock
+    from tests.stack import wait_until
+
+    config = make_config(
+        f'\n[alertmanager]\nurl = "{prom.alertmanager_url}"\nmatchers = [\'launch="us"\']\n'
+        '[alertmanager.silence]\nduration = "10m"\n[actions]\nhealth_wait = "20s"\n'
+    )
+    control = LiveControl(config)
+    audit = AuditLog(str(tmp_path / "audit.jsonl"), who="tester")
+    try:
+        plan = await build_plan("restart_api", config, control, time.time())
+        # The plan shows the silence before anything is done, as its first step.
+        assert [s.id for s in plan.steps] == ["silence_alerts", "restart_api"]
+        assert 'launch="us"' in plan.steps[0].call and "10m" in plan.steps[0].call
+        ok = await execute(plan, audit, ActionLock(str(tmp_path / "lock")), lambda p, s: None)
+    finally:
+        await control.close()
+    assert ok, [(s.id, s.status, s.detail) for s in plan.steps]
+    lines = [json.loads(x) for x in Path(audit.path).read_text().splitlines()]
+    (made,) = [x for x in lines if x["step"] == "silence_alerts" and x["status"] == "ok"]
+    silence_id = made["detail"].split()[1].rstrip(";")
+    silences = {s["id"]: s for s in prom.silences()}
+    assert silences[silence_id]["status"]["state"] == "active"
+    from console.audit import operator
+
+    assert silences[silence_id]["comment"] == f"restart_api by {operator()} (launch-console)"
+    assert silences[silence_id]["createdBy"] == operator()
+    wait_until(
+        "api healthy after the restart",
+        lambda: (
+            stack.docker.containers.get("api-api-1").attrs["State"]["Health"]["Status"] == "healthy"
+        ),
+        20,
+        0.2,
+    )
