@@ -283,8 +283,8 @@ async def test_the_engine_event_wakes_the_poll_long_before_its_interval(stack, c
             return None
         return by_name(reading)["crowd-sick"].health
 
-    api.exec_start(api.exec_create(crowd, ["rm", "-f", "/tmp/ill"])["Id"])  # well again
-    wait_until("the sick one healthy", lambda: health(stack, crowd) == "healthy", 30, 0.2)
+    api.exec_start(api.exec_create(crowd, ["sh", "-c", "rm -f /tmp/ill"])["Id"])  # well again
+    wait_until("the sick one healthy", lambda: health(stack, crowd) == "healthy", 60, 0.2)
     poller.start()
     try:
         deadline = time.monotonic() + 30
