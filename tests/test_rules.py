@@ -2,6 +2,8 @@ import pytest
 
 from console.clock import FrozenClock
 from console.config import Band
+from console.judge import judge
+from console.launchday import LaunchState
 from console.readings import (
     Container,
     ContainersReading,
@@ -14,7 +16,6 @@ from console.rules import (
     Finding,
     Level,
     as_stale,
-    assess,
     container_findings,
     level_for,
     pane_findings,
@@ -218,7 +219,7 @@ def test_rollback_trigger_alerts_come_first():
         )
         clock.advance(60, wall=1)
     clock.advance(-60, wall=0)  # now == the newest sample
-    result = assess(store, config, clock.now())
+    result = judge(store, config, LaunchState(), clock.now())
     first = result.alerts[0]
     assert first.rollback and first.level is Level.CRIT
     assert first.text == "ROLLBACK TRIGGER: 5xx error rate > 5% for 10m00s (≥ 10m00s)"
@@ -271,10 +272,11 @@ def test_a_failed_containers_poll_keeps_the_unhealthy_alert_stale_beside_its_own
     store = Store(clock, history_s=3600, stale_after={"containers": 10.0})
     sick = Container(name="api-mcp-1", state="running", health="unhealthy", expected=True)
     store.record(ContainersReading(source="containers", at=clock.now(), containers=(sick,)))
-    assert "containers:container:api-mcp-1" in {a.id for a in assess(store, config, 1000).alerts}
+    first = judge(store, config, LaunchState(), 1000).alerts
+    assert "containers:container:api-mcp-1" in {a.id for a in first}
     clock.advance(40)
     store.record(ContainersReading.failed("containers", clock.now(), "TIMEOUT: no answer in 5s"))
-    alerts = {a.id: a for a in assess(store, config, clock.now()).alerts}
+    alerts = {a.id: a for a in judge(store, config, LaunchState(), clock.now()).alerts}
     kept = alerts["containers:container:api-mcp-1"]
     assert kept.level is Level.CRIT and "(stale 40s)" in kept.text
     assert alerts["source:containers"].text.startswith("containers: no answer for 40s")
