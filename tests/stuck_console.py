@@ -1,7 +1,7 @@
 """`launch-console ARGS...` exactly as the command line runs it, except that one second after
 the screen is up its event loop gets stuck: `sleep` (a call that never returns, as a hung
 driver's blocking call on the loop would) or `busy` (pure Python that never yields). Run by
-tests/test_terminal.py on a real pseudo-terminal: SIGHUP and SIGTERM must still end it.
+tests/test_terminal_loss.py on a real pseudo-terminal: SIGHUP and SIGTERM must still end it.
 
     python -m tests.stuck_console sleep|busy MARK_FILE launch-console-args...
 """

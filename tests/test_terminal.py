@@ -1,312 +1,224 @@
-"""The console and its terminal, as on a host reached over a bad link: real processes on real
-pseudo-terminals. A reader that stops costs the console nothing but its output; losing the
-terminal (the reader closes, SIGHUP, SIGTERM, the parent or the terminal's holder killed) ends
-it within seconds, also while its event loop is stuck.
+"""Every terminal: ASCII when the locale is not UTF-8 (or on a vt100), no colour with NO_COLOR,
+no mouse tracking with --no-mouse, a slower refresh for a slow link."""
 
-The figures (polls during the stall, CPU, time to exit) are printed: `pytest -s` shows them.
-"""
-
-from __future__ import annotations
-
-import contextlib
-import ctypes
-import fcntl
 import os
 import pty
 import re
 import select
 import signal
-import struct
-import subprocess
 import sys
-import termios
-import threading
 import time
-from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
-from console.recording.reader import Recording
-from tests.test_cli import ROOT, read_until, reap, wait_exit
+from console.terminal import Terminal, detect, utf8_locale
+from tests.helpers import demo_app, replay
+from tests.screen import screen_lines
+from tests.test_cli import CLI, ROOT, read_until, reap
+from widgets.filters import to_ascii
 
-STALL = 120.0  # seconds the reader stops (the issue's two minutes: a laptop lid closed)
-EXIT_WITHIN = 5.0
-ONE_SECOND_SOURCES = ("containers", "pgbouncer", "redis", "traffic")  # demo.toml: interval 1s
-ANSI = re.compile(rb"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>])")
-COUNTDOWN = re.compile(rb"T-(\d\d):(\d\d):(\d\d)")
-
-
-def console_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "console", *args]
-
-
-def spawn(argv: list[str], tmp_path: Path, columns: int = 100, lines: int = 40) -> tuple[int, int]:
-    """`argv` as the session leader of a new pseudo-terminal (as sshd starts a login)."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(ROOT)
-        os.environ.update(TERM="xterm-256color", COLUMNS=str(columns), LINES=str(lines))
-        os.environ["TMPDIR"] = str(tmp_path)
-        os.execv(argv[0], argv)
-    return pid, fd
-
-
-def countdowns(output: bytes) -> list[int]:
-    """Every countdown the screen showed (seconds before launch), in order."""
-    text = ANSI.sub(b"", output)
-    return [int(h) * 3600 + int(m) * 60 + int(s) for h, m, s in COUNTDOWN.findall(text)]
-
-
-def read_for(fd: int, seconds: float) -> bytes:
-    got = b""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with contextlib.suppress(AssertionError):  # nothing came in this half second
-            got += read_until(fd, b"\x1b", min(deadline, time.monotonic() + 0.5))
-    return got
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_for(check, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {seconds}s")
-        time.sleep(0.05)
-
-
-def demo_dirs(tmp_path: Path) -> list[Path]:
-    return list(tmp_path.glob("launch-console-demo-*"))
-
-
-def exit_code(status: int | None) -> int | None:
-    return None if status is None else os.waitstatus_to_exitcode(status)
-
-
-def landings(path: Path) -> dict[str, list[float]]:
-    """Each source's readings as they landed in the console (recording monotonic seconds)."""
-    with Recording(str(path)) as recording:
-        session = recording._sessions()[-1]
-        return {
-            source: [landed.m for landed in recording.stream(session, source)]
-            for source in recording.sources(session)
-        }
-
-
-def test_a_reader_that_stops_for_two_minutes_stops_nothing_and_its_loss_ends_the_console(
-    tmp_path,
-):
-    record, log = tmp_path / "day.sqlite", tmp_path / "console.log"
-    argv = console_argv("--demo", "--speed", "1", "--record", str(record), "--log-file", str(log))
-    spawned = time.monotonic()
-    pid, fd = spawn(argv, tmp_path)  # 100 columns: the countdown is text (compact layout)
-    try:
-        seen = read_until(fd, b"Countdown", time.monotonic() + 30) + read_for(fd, 2)
-        before = countdowns(seen)[-1]
-        assert len(demo_dirs(tmp_path)) == 1
-
-        # The reader stops (nothing reads the terminal): the console must not notice, but
-        # for its output.
-        stalled_at, cpu0 = time.monotonic(), cpu_seconds(pid)
-        time.sleep(STALL)
-        stalled_for = time.monotonic() - stalled_at
-        cpu = (cpu_seconds(pid) - cpu0) / stalled_for
-
-        # The reader comes back: the screen shows the clock as it is now, not two minutes ago.
-        shown = b""
-        deadline = time.monotonic() + 30
-        while not any(c <= before - STALL + 5 for c in countdowns(shown)):
-            shown += read_until(fd, b"\x1b", deadline)
-        shown += read_for(fd, 2)  # the recorder commits a batch a second
-
-        # Polls landed throughout the stall, at their cadence (recording monotonic seconds
-        # count from about the spawn; 3 s of margin either side).
-        window = (stalled_at - spawned + 3, stalled_at - spawned + stalled_for - 3)
-        figures = []
-        for source, times in sorted(landings(record).items()):
-            inside = [m for m in times if window[0] <= m <= window[1]]
-            gaps = [b - a for a, b in zip([window[0], *inside], [*inside, window[1]], strict=True)]
-            figures.append(f"{source} {len(inside)} polls, longest gap {max(gaps):.1f}s")
-            if source in ONE_SECOND_SOURCES:
-                assert max(gaps) < 5.0, f"{source}: no poll landed for {max(gaps):.1f}s"
-        assert cpu < 0.3, f"{cpu:.0%} of a core while the terminal did not read"
-        text = log.read_text()
-        assert "terminal: not reading" in text, "the terminal never filled up: nothing tested"
-        assert "terminal: reading again" in text
-
-        # It stops again, and then the link drops: the reader closes the terminal.
-        time.sleep(10)
-        os.close(fd)
-        fd = -1
-        closed = time.monotonic()
-        status = wait_exit(pid, closed + EXIT_WITHIN)
-        exited_after = time.monotonic() - closed
-        assert status is not None, "the console outlived its terminal"
-        assert exit_code(status) == 129
-    finally:
-        reap(pid)
-        if fd >= 0:
-            os.close(fd)
-    assert log.read_text().count("terminal: not reading") == 2  # it was closed while stalled
-    assert demo_dirs(tmp_path) == []  # the demo's state went with it
-    print(
-        f"\nreader stopped {stalled_for:.0f}s: {'; '.join(figures)}; "
-        f"console CPU {cpu:.1%}; exit {exited_after:.2f}s after the reader closed"
-    )
+ASCII = Terminal(ascii=True, colour=False)
 
 
 @pytest.mark.parametrize(
-    ("how", "sig"),
-    [("sleep", signal.SIGHUP), ("sleep", signal.SIGTERM), ("busy", signal.SIGHUP)],
+    ("env", "utf8"),
+    [
+        ({"LANG": "en_US.UTF-8"}, True),
+        ({"LANG": "C.utf8"}, True),
+        ({"LANG": "de_DE.UTF-8@euro"}, True),
+        ({"LANG": "C"}, False),
+        ({"LANG": "POSIX"}, False),
+        ({"LANG": "en_US.ISO-8859-1"}, False),
+        ({}, False),  # nothing set: the POSIX locale
+        ({"LANG": "en_US.UTF-8", "LC_ALL": "C"}, False),  # LC_ALL decides
+        ({"LANG": "C", "LC_CTYPE": "en_GB.UTF-8"}, True),
+        ({"LANG": "C", "LC_ALL": ""}, False),  # empty is unset
+    ],
 )
-def test_a_console_whose_loop_is_stuck_still_ends_on_sighup_and_sigterm(how, sig, tmp_path):
-    record, log, mark = tmp_path / "day.sqlite", tmp_path / "console.log", tmp_path / "stuck"
-    argv = [
-        sys.executable,
-        "-m",
-        "tests.stuck_console",
-        how,
-        str(mark),
-        *("--demo", "--speed", "60", "--record", str(record), "--log-file", str(log)),
-    ]
-    pid, fd = spawn(argv, tmp_path)
+def test_the_locale_decides_utf8(env, utf8):
+    assert utf8_locale(env) is utf8
+
+
+def test_what_the_terminal_gets():
+    utf8 = {"LANG": "en_US.UTF-8", "TERM": "xterm-256color"}
+    assert detect(utf8) == Terminal()
+    assert detect({**utf8, "LANG": "C"}).ascii
+    assert detect({**utf8, "LANG": "C"}, ascii=False) == Terminal()  # --unicode
+    assert detect(utf8, ascii=True).ascii  # --ascii
+    # A vt100 shows neither UTF-8 nor colour, whatever the locale says.
+    vt = detect({**utf8, "TERM": "vt100"})
+    assert vt.ascii and not vt.colour
+    assert detect({**utf8, "TERM": "vt220-8bit"}).ascii
+    # NO_COLOR: any non-empty value (no-color.org).
+    assert not detect({**utf8, "NO_COLOR": "1"}).colour
+    assert detect({**utf8, "NO_COLOR": ""}).colour
+    assert detect(utf8, mouse=False, refresh=5.0) == Terminal(mouse=False, refresh=5.0)
+
+
+def test_to_ascii_keeps_every_cell():
+    text = "╭─ Host ▲ ─╮ ✔ ok · ✖ crit … 5m ≥ 10m ×2 ⣀⠉ █▆ é 界"
+    out = to_ascii(text)
+    assert out.isascii() and len(out) == cell_len(text)
+    assert out.startswith(".- Host ! -. + ok - X crit ~ 5m > 10m x2 .' ## e ??")
+    assert to_ascii("plain") == "plain"
+
+
+async def shown(app, pilot, *keys: str) -> list[str]:
+    for key in keys:
+        await pilot.press(key)
+        await pilot.pause()
+    return screen_lines(app)
+
+
+def not_ascii(lines: list[str]) -> list[tuple[int, str]]:
+    return [(i, line) for i, line in enumerate(lines) if not line.isascii()]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50), (300, 80)])
+@pytest.mark.parametrize("offset", [-15 * 60, 17 * 60])
+async def test_ascii_mode_sends_nothing_but_ascii_on_every_screen(size, offset):
+    app, clock, _ = demo_app(terminal=ASCII)
+    async with app.run_test(size=size) as pilot:
+        await replay(app, clock, until_offset=offset)
+        await pilot.pause()
+        app.refresh_panes()
+        await pilot.pause()
+        screens = {"main": screen_lines(app)}
+        screens["help"] = await shown(app, pilot, "question_mark")
+        screens["runbook"] = await shown(app, pilot, "escape", "g")
+        screens["runbook help"] = await shown(app, pilot, "question_mark")
+        screens["status post"] = await shown(app, pilot, "escape", "s")
+        screens["incident"] = await shown(app, pilot, "escape", "escape", "i")
+        screens["rollback plan"] = await shown(app, pilot, "escape", "escape", "R")
+        screens["disk clean-up"] = await shown(app, pilot, "escape", "D")
+        screens["palette"] = await shown(app, pilot, "escape", "ctrl+p")
+        screens["filter"] = await shown(app, pilot, "escape", "slash", *"api")
+        for name, lines in screens.items():
+            assert not_ascii(lines) == [], name
+        # It still says what it says: the level symbols in ASCII, the same words.
+        main = "\n".join(screens["main"])
+        assert "Containers (6)" in main and ("+ api-mcp-1" in main or size[1] < 30)
+
+
+async def test_a_replay_in_ascii_mode(recorded_demo):
+    from tests.test_replay import REPLAY_SIZE, replay_app
+
+    app = replay_app(recorded_demo.path, terminal=ASCII)
+    async with app.run_test(size=REPLAY_SIZE) as pilot:
+        app.seek_to(recorded_demo.rollback_at)
+        await pilot.pause()
+        assert not_ascii(screen_lines(app)) == []
+        assert not_ascii(await shown(app, pilot, "question_mark")) == []
+
+
+def colours(app) -> set:
+    """Every colour a segment on the screen would be drawn in."""
+    out = set()
+    for strip in app.screen._compositor.render_strips():
+        for segment in strip:
+            style = segment.style
+            if style is not None:
+                out |= {c for c in (style.color, style.bgcolor) if c is not None}
+    return out
+
+
+async def test_no_color_draws_no_colour_and_reads_by_symbol_and_word():
+    app, clock, _ = demo_app(terminal=Terminal(colour=False))
+    async with app.run_test(size=(200, 50)) as pilot:
+        await replay(app, clock, until_offset=17 * 60)
+        await pilot.pause()
+        app.refresh_panes()
+        await pilot.pause()
+        assert colours(app) == set()
+        text = "\n".join(screen_lines(app))
+        # Levels by symbol and word; chart lines by their marks and the legend.
+        assert "✖ ROLLBACK TRIGGER: 5xx error rate > 5%" in text
+        assert "✖ api-api-1" in text and "unhealthy" in text
+        assert "Host ▲" in text and "P50" in text and "978ms ▲" in text
+        assert "┄ warn 0.5%  ━ crit 1%" in text
+        # Emphasis without colour: the rollback trigger is drawn in reverse, crit in bold.
+        styles = {
+            segment.text.strip(): segment.style
+            for strip in app.screen._compositor.render_strips()
+            for segment in strip
+            if segment.text.strip()
+        }
+        trigger = next(s for t, s in styles.items() if t.startswith("✖ ROLLBACK TRIGGER"))
+        assert trigger.reverse
+        assert styles["11.6%"].bold  # the 5xx rate's value, critical
+    # And with colour (the default) the same screen has its colours.
+    app, clock, _ = demo_app()
+    async with app.run_test(size=(200, 50)) as pilot:
+        await app.sweep()
+        await pilot.pause()
+        assert colours(app)
+
+
+def run_on_pty(args: list[str], env: dict[str, str], until: bytes, seconds: float) -> bytes:
+    """The real command on a pseudo-terminal: every byte it sent until `until` showed, and a
+    few seconds of its idle after."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(ROOT)
+        os.environ.update(TERM="xterm-256color", COLUMNS="120", LINES="40", **env)
+        os.execv(sys.executable, [*CLI, *args])
     try:
-        read_until(fd, b"Countdown", time.monotonic() + 30)
-        wait_for(mark.exists, 30, "the loop getting stuck")
-        os.kill(pid, sig)
-        sent = time.monotonic()
-        status = wait_exit(pid, sent + EXIT_WITHIN, fd)
-        took = time.monotonic() - sent
-        assert status is not None, f"{sig.name} did not end a console whose loop is stuck"
-        assert exit_code(status) == 128 + sig
+        out = read_until(fd, until, time.monotonic() + 30)
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if select.select([fd], [], [], left)[0]:
+                try:
+                    out += os.read(fd, 65536)
+                except OSError:
+                    break
+        return out
     finally:
+        os.kill(pid, signal.SIGTERM)
         reap(pid)
         os.close(fd)
-    print(f"\nloop stuck ({how}): {sig.name} ended the console in {took:.2f}s")
-    text = log.read_text()
-    assert f"the console ends: {sig.name}" in text
-    assert "did not end within" in text  # the loop could not: the watchdog ended the process
-    assert demo_dirs(tmp_path) == []  # at_hard_exit: the demo's state dir
-    assert sum(len(t) for t in landings(record).values()) > 0  # committed, readable
 
 
-@pytest.fixture
-def subreaper():
-    """Orphans re-parent to this test process (so that it can see how they exit)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    PR_SET_CHILD_SUBREAPER = 36
-    assert libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    yield
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+MOUSE_ON = b"\x1b[?1000h"
+ANY_MOTION = b"\x1b[?1003h"
 
 
-# The process that holds the terminal's master side and is the console's parent (sshd's
-# session process, a tmux server, a terminal emulator): it starts the console on a new
-# pseudo-terminal, says its pid, and reads the terminal for as long as it lives.
-HOLDER = """
-import os, pty, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.environ.update(TERM="xterm-256color", COLUMNS="100", LINES="40")
-    os.execv(sys.argv[1], sys.argv[1:])
-print(pid, flush=True)
-seen = b""
-while True:
-    seen = (seen + os.read(fd, 65536))[-100000:]
-    if b"Countdown" in seen:
-        print("up", flush=True)
-        seen = b""
-"""
-
-
-def test_killing_the_process_that_holds_the_terminal_ends_the_console(subreaper, tmp_path):
-    log = tmp_path / "console.log"
-    argv = console_argv("--demo", "--speed", "60", "--no-record", "--log-file", str(log))
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, *argv], stdout=subprocess.PIPE, cwd=ROOT, env=env
+def test_the_real_console_in_ascii_with_no_colour_and_no_mouse():
+    out = run_on_pty(
+        ["--demo", "--no-record", "--no-mouse"],
+        {"LANG": "C", "LC_ALL": "", "LC_CTYPE": "", "NO_COLOR": "1"},
+        b"Countdown",
+        3.0,
     )
-    pid = int(holder.stdout.readline())
-    try:
-        assert holder.stdout.readline() == b"up\n"  # the screen is up
-        assert len(demo_dirs(tmp_path)) == 1
-        holder.kill()  # kill -9: the terminal's master side closes with it
-        holder.wait()
-        killed = time.monotonic()
-        status = wait_exit(pid, killed + EXIT_WITHIN)
-        took = time.monotonic() - killed
-        assert status is not None, "the console outlived the process that held its terminal"
-        assert exit_code(status) == 129
-    finally:
-        reap(pid)
-        holder.kill()
-        holder.wait()
-    print(f"\nterminal holder killed: the console ended in {took:.2f}s")
-    assert demo_dirs(tmp_path) == []
+    assert b"Containers (6)" in out
+    # Every byte ASCII (the escape sequences are ASCII too); no colour in any of them.
+    assert max(out) < 0x80
+    sgr = re.findall(rb"\x1b\[([0-9;]*)m", out)
+    colour = re.compile(rb"(^|;)(3[0-9]|4[0-9]|9[0-7]|10[0-7])(;|$)")
+    assert sgr and not [s for s in sgr if colour.search(s)]
+    assert MOUSE_ON not in out and ANY_MOTION not in out
 
 
-# The console's parent, while the terminal stays (the test holds it): `sh -c 'launch-console &
-# wait'` whose shell is killed.
-PARENT = """
-import subprocess, sys, time
-child = subprocess.Popen(sys.argv[1:], stdout=2)  # the terminal, as a shell gives it
-print(child.pid, flush=True)
-time.sleep(3600)
-"""
+def test_the_real_console_by_default_tracks_the_mouse_in_utf8_colour():
+    out = run_on_pty(["--demo", "--no-record"], {"LANG": "C.UTF-8"}, b"Countdown", 1.0)
+    assert MOUSE_ON in out and "╭".encode() in out and b"\x1b[38;" in out
 
 
-def test_the_parent_gone_ends_the_console_though_the_terminal_stays(subreaper, tmp_path):
-    log = tmp_path / "console.log"
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
-    argv = console_argv("--demo", "--speed", "60", "--no-record", "--log-file", str(log))
-    env = {**os.environ, "TMPDIR": str(tmp_path), "TERM": "xterm-256color"}
-    parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT, *argv],
-        stdin=slave,
-        stdout=subprocess.PIPE,
-        stderr=slave,
-        cwd=ROOT,
-        env=env,
+def test_terminal_options_are_checked():
+    import subprocess
+
+    both = subprocess.run(
+        [*CLI, "--demo", "--ascii", "--unicode"], capture_output=True, text=True, cwd=ROOT
     )
-    pid = int(parent.stdout.readline())
-    reading, up = threading.Event(), threading.Event()
-    reader = threading.Thread(target=_keep_reading, args=(master, reading, up), daemon=True)
-    reader.start()
-    try:
-        assert up.wait(30), "the screen never came up"
-        assert len(demo_dirs(tmp_path)) == 1
-        parent.kill()
-        parent.wait()
-        killed = time.monotonic()
-        status = wait_exit(pid, killed + EXIT_WITHIN)
-        took = time.monotonic() - killed
-        assert status is not None, "the console outlived its parent"
-        assert exit_code(status) == 129
-    finally:
-        reap(pid)
-        reading.set()
-        os.close(slave)
-        reader.join(5)
-        os.close(master)
-    print(f"\nparent killed: the console ended in {took:.2f}s")
-    assert f"its parent process {parent.pid} is gone" in log.read_text()
-    assert demo_dirs(tmp_path) == []
+    assert both.returncode == 2 and "--ascii or --unicode, not both" in both.stderr
+    zero = subprocess.run(
+        [*CLI, "--demo", "--refresh", "0"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert zero.returncode == 2 and "must be above zero" in zero.stderr
 
 
-def _keep_reading(fd: int, stop: threading.Event, up: threading.Event) -> None:
-    seen = b""
-    while not stop.is_set():
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if ready:
-            try:
-                seen = (seen + os.read(fd, 65536))[-100000:]
-            except OSError:
-                return
-            if b"Countdown" in seen:
-                up.set()
+async def test_a_slow_refresh_ticks_the_clock_and_lands_readings_that_often():
+    app, _, _ = demo_app(terminal=Terminal(refresh=5.0))
+    assert app.tick == 5.0 and app._coalesce == 5.0
+    app, _, _ = demo_app()
+    assert app.tick == 1.0 and app._coalesce < 1.0

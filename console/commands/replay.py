@@ -45,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--from", dest="replay_from", metavar="WHEN", help=f"start at {WHEN_HELP}")
     parser.add_argument("--paused", action="store_true", help="open paused (space plays)")
+    options.add_terminal(parser)
     options.add_logging(parser)
 
 
@@ -117,8 +118,9 @@ def _run(recording, args: argparse.Namespace, start: float | None) -> int:
             speed=args.replay_speed,
             start=start,
             playing=not args.paused,
+            terminal=options.terminal(args),
         )
         # The with-block's cleanup, for a way out that skips it (the watchdog's hard exit).
         app.at_hard_exit.append(lambda: shutil.rmtree(state, ignore_errors=True))
-        app.run()
+        app.run(mouse=app.terminal.mouse)
         return app.return_code or 0
