@@ -1,18 +1,19 @@
 """The runbook's plan on the screen (Sections 1, 2, 5, 6): checklist, go/no-go, milestones,
 incidents, first-hour criteria and status posts. Pure functions over the store, the check
-results and a small persisted state; no Textual, no I/O but the state file.
+results and a small persisted state (shared by every console: console/runbook_store.py); no
+Textual, no I/O but reading an old JSON state file.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import os
-import tempfile
-from dataclasses import asdict, dataclass, field
+import typing
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from console import statecodec
 from console.check import CheckResult
 from console.config import Config
 from console.durations import format_duration
@@ -56,30 +57,16 @@ class LaunchState:
 
 
 def load_state(path: str) -> LaunchState:
+    """A JSON state file (earlier versions kept the state in one; the shared store,
+    console/runbook_store.py, migrates it). Raises ValueError naming the bad key."""
     try:
         with open(path, encoding="utf-8") as f:
             raw = json.load(f)
     except FileNotFoundError:
         return LaunchState()
-    check_state(raw)  # a hand-edited or foreign file: one clear error, not a crash later
-    incidents = [Incident(**i) for i in raw.pop("incidents", [])]
-    return LaunchState(incidents=incidents, **raw)
-
-
-def save_state(state: LaunchState, path: str) -> None:
-    """Atomically: a crash mid-write leaves the previous file, never half of one."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".launchday-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(asdict(state), f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    # A hand-edited or foreign file: one clear error, not a crash later.
+    check_state(raw, typing.get_type_hints(LaunchState))
+    return statecodec.build(LaunchState, raw)
 
 
 # --- go / no-go -------------------------------------------------------------------------------
