@@ -10,7 +10,7 @@ from textual.app import SystemCommand
 from textual.screen import ModalScreen, Screen
 
 from console.actions.plan import cancelled, execute
-from console.actions.runbook import ACTIONS, build_plan, db_restore
+from console.actions.runbook import ACTIONS, build_plan, db_restore, with_silence
 from console.lock import LockError
 from widgets.confirm import ConfirmModal
 from widgets.names import NamesModal
@@ -73,7 +73,11 @@ class RemediationMixin:
                     if names is None:
                         self.notify("Cancelled: nothing was done.", title=ACTIONS[name])
                         return
-                    plan = await db_restore(self.config, self.control, *names)
+                    plan = with_silence(
+                        await db_restore(self.config, self.control, *names),
+                        self.config,
+                        self.control,
+                    )
                 else:
                     plan = await build_plan(name, self.config, self.control, self.clock.now())
             except Exception as exc:  # the preview could not be made: say so, do nothing

@@ -268,8 +268,10 @@ async def test_a_milestone_is_judged_once_by_the_first_console(tmp_path):
         await pb.pause()
         assert second.launch_state.milestones["t+15m"]["at"] == at
     with db(tmp_path) as conn:
-        rows = conn.execute("SELECT count(*) FROM change WHERE field = 'milestones'").fetchone()
-    assert rows == (1,)
+        rows = conn.execute(
+            "SELECT key, count(*) FROM change WHERE field = 'milestones' GROUP BY key"
+        ).fetchall()
+    assert ("t+15m", 1) in rows and {n for _, n in rows} == {1}  # each judged once, by one
 
 
 # --- migration of the JSON state file -----------------------------------------------------------
@@ -501,7 +503,7 @@ class Frozen:
 class Later(LaunchState):
     """What a later branch adds to LaunchState: nothing in the store knows these fields."""
 
-    first_hour: dict[str, Frozen] = field(default_factory=dict)
+    figures: dict[str, Frozen] = field(default_factory=dict)
     onsets: dict[str, float] = field(default_factory=dict)
     board: Frozen | None = None
 
@@ -509,7 +511,7 @@ class Later(LaunchState):
 def test_a_field_the_state_gains_later_is_stored_without_a_line_for_it(tmp_path):
     shared = SharedState(str(tmp_path / "s.sqlite"), "rex", writable=True)
     state = Later(
-        first_hour={"searches": Frozen(1234.0, 5.0)},
+        figures={"searches": Frozen(1234.0, 5.0)},
         onsets={"error_rate_5xx": 9.0},
         board=Frozen(1.0, 2.0),
         incidents=[Incident(3, "P1", "x", 1.0, "rex")],
@@ -518,7 +520,7 @@ def test_a_field_the_state_gains_later_is_stored_without_a_line_for_it(tmp_path)
     rows = {f: {k: r.value for k, r in keys.items()} for f, keys in shared.rows().items()}
     back = statecodec.build(Later, statecodec.plain_fields(Later, rows))
     assert back == state and isinstance(back.board, Frozen)
-    assert isinstance(back.first_hour["searches"], Frozen)
+    assert isinstance(back.figures["searches"], Frozen)
     # Set if absent: a second judge of the same onset does not move it.
     late = Change("onsets", "error_rate_5xx", ABSENT, 99.0)
     conflicts = shared.write([late])
