@@ -549,3 +549,38 @@ def test_once_shows_the_shared_state_and_writes_nothing(tmp_path):
     gate = next(g for g in json.loads(done.stdout)["gates"] if g["id"] == "gate:no_p1")
     assert gate["ok"] is False and gate["value"] == "#1 checkout broken"
     assert history(tmp_path) == before
+
+
+async def test_hostile_rows_reach_the_screen_as_plain_text(tmp_path):
+    """The file is writable by the operators' group: a row planted by hand (markup, escape
+    sequences in a key, the writer's name, its console) is shown literally, never as markup or
+    terminal control, in the rows shown and in the notices about them."""
+    from tests.test_hostile_text import assert_safe
+
+    path = tmp_path / "launchday.sqlite"
+    store = RunbookStore(str(path), "rex", writable=True)
+    store.edit(lambda s: s.owners.update(Atlas="go"))
+    evil = "\x1b]52;c;aGk=\x07[/x][bold]\x1b[2J"
+    with sqlite3.connect(path) as conn:  # someone in the group, with the sqlite3 shell
+        conn.execute(
+            "INSERT INTO fact VALUES ('owners', ?, '\"maybe\"', 'rex', 0, 'c')", (f"K{evil}",)
+        )
+        conn.execute("UPDATE fact SET by = ?, console = ? WHERE key = 'Atlas'", (evil, evil))
+    app, _, _ = demo_app(state_dir=str(tmp_path))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_runbook(pilot)
+        told = " ".join(n.message for n in app._notifications)
+        assert "ignored" in told and "[/x][bold]" in told, told
+        assert_safe(app)
+        # Someone else's call, overtaking this console's: the notice names them, literally.
+        with sqlite3.connect(path) as conn:
+            conn.execute("UPDATE fact SET value = '\"hold\"' WHERE key = 'Atlas'")
+        app.clear_notifications()
+        app.runbook_store.shared._version = None  # this console has not looked yet
+        await pilot.press("4")
+        await pilot.pause()
+        warned = [n.message for n in app._notifications if n.severity == "warning"]
+        assert warned and "[/x][bold]" in warned[0], warned
+        for message in (n.message for n in app._notifications):
+            assert not (set(message) & {"\x1b", "\x07"}), repr(message)
+        assert_safe(app)
