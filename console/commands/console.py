@@ -73,6 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "and `launch-console report`",
     )
     options.add(group, "--no-record", action="store_true", help="do not record")
+    options.add_terminal(parser)
     options.add_logging(parser)
 
 
@@ -118,7 +119,7 @@ def _run(config: Config, args: argparse.Namespace, state_dir: str | None = None)
     if recorder is not None:
         print(f"launch-console: recording to {recorder.path}", file=sys.stderr)
     try:
-        app.run()
+        app.run(mouse=app.terminal.mouse)
     finally:
         if recorder is not None:
             recorder.close()
@@ -194,6 +195,8 @@ def make_app(config: Config, args: argparse.Namespace, state_dir: str | None = N
     else:
         mode, detail = "LIVE", config.source_path
     recorder = _recorder(config, args, clock, mode, detail)
+    terminal = options.terminal(args)
+    log.info("terminal: %s", terminal.describe())
     return LaunchConsole(
         config,
         sources,
@@ -206,6 +209,7 @@ def make_app(config: Config, args: argparse.Namespace, state_dir: str | None = N
         control=None if args.read_only or args.display else make_control(),
         end_process=True,  # nothing hung may keep the process once the console has closed
         recorder=recorder,
+        terminal=terminal,
     )
 
 
