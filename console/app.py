@@ -36,6 +36,7 @@ from textual.filter import LineFilter, Monochrome, NoColor
 from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Static
 
+from console import kinds
 from console.alerting import AlertTracker, Tracked, needs_banner
 from console.app_actions import RemediationMixin
 from console.app_recording import RecordingMixin
@@ -47,23 +48,15 @@ from console.control import Control
 from console.durations import format_duration
 from console.exiting import end_within
 from console.judge import Judgement, judge, remember
+from console.kinds import stale_after
 from console.lock import ActionLock
 from console.poller import Poller
-from console.readings import (
-    ContainersReading,
-    HostReading,
-    PoolReading,
-    PostgresReading,
-    Reading,
-    RedisReading,
-    SmokeReading,
-    TrafficReading,
-)
+from console.readings import ContainersReading, Reading
 from console.recording.recorder import Recorder
 from console.redact import redact
 from console.rules import Alert
 from console.sources import Source
-from console.store import Store, stale_after
+from console.store import Store
 from console.terminal import Terminal
 from console.text import clean
 from console.timeline import countdown, wall
@@ -75,26 +68,13 @@ from widgets.filters import terminal_filters
 from widgets.header import StatusBar
 from widgets.help import HIGH_CONTRAST, HelpScreen, key_rows
 from widgets.pane import MetricsPane
-from widgets.panes import host_rows, pool_rows, postgres_rows, redis_rows, smoke_rows, traffic_rows
 
-# pane id -> (title, reading type, rows function); the containers pane is its own widget.
-METRIC_PANES = {
-    "traffic": ("Traffic", TrafficReading, traffic_rows),
-    "smoke": ("Smoke checks", SmokeReading, smoke_rows),
-    "pgbouncer": ("DB pool (PgBouncer)", PoolReading, pool_rows),
-    "postgres": ("PostgreSQL", PostgresReading, postgres_rows),
-    "redis": ("Redis", RedisReading, redis_rows),
-    "host": ("Host", HostReading, host_rows),
-}
+# pane id -> (title, reading type, rows function), from the source kinds (console/kinds/);
+# the containers pane is its own widget.
+METRIC_PANES = {k.name: (k.title, k.reading_type, k.rows) for k in kinds.metric_kinds()}
 
-# metric -> (chart title, unit, thresholds band name or None)
-CHARTS = {
-    "error_rate_5xx": ("5xx error rate", "%", "error_rate_5xx"),
-    "p99_latency": ("P99 latency", "s", "p99_latency"),
-    "pool_usage": ("DB pool usage", "%", "pool_usage"),
-    "redis_memory": ("Redis memory", "%", "redis_memory"),
-    "requests_per_s": ("Requests /s", "", None),
-}
+# metric -> (chart title, unit, thresholds band name or None), left to right.
+CHARTS = {c.metric: (c.title, c.unit, c.band) for c in kinds.charts()}
 CHART_WINDOWS = (15 * 60.0, 60 * 60.0)
 
 COMPACT_BELOW = 120  # columns

@@ -138,8 +138,8 @@ def once(config: Config, args: argparse.Namespace) -> int:
     """One sweep, printed: the dashboard as the screen would show it at this instant."""
     import asyncio
 
-    from console.app import stale_after
     from console.dashboard import render_json, render_text, snapshot
+    from console.kinds import stale_after
     from console.launchday import LaunchState
     from console.poller import Poller
     from console.runbook_store import RunbookStore
