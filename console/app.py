@@ -7,8 +7,10 @@ each pane, the alert strip, the banner and the runbook screen what it must show.
 redraws when their content did not change, so an idle console writes little to the terminal.
 Only the clock ticks each second, and only the clock widget on the screen is driven; a slow
 fallback judges again when no reading has landed for a while (ages and sustained windows move
-with time alone). With `live=False` (tests, snapshots) nothing polls or ticks on its own: the
-test calls `sweep()` and `refresh_panes()` itself.
+with time alone). The clock's tick also asks the shared runbook state whether another console
+changed it (a stat and one SQLite pragma) and judges again at once when it did. With
+`live=False` (tests, snapshots) nothing polls or ticks on its own: the test calls `sweep()` and
+`refresh_panes()` itself.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from textual.filter import LineFilter, Monochrome, NoColor
 from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Static
 
+from console import kinds
 from console.alerting import AlertTracker, Tracked, needs_banner
 from console.app_actions import RemediationMixin
 from console.app_recording import RecordingMixin
@@ -44,23 +47,15 @@ from console.control import Control
 from console.durations import format_duration
 from console.exiting import end_within
 from console.judge import Judgement, judge, remember
+from console.kinds import stale_after
 from console.lock import ActionLock
 from console.poller import Poller
-from console.readings import (
-    ContainersReading,
-    HostReading,
-    PoolReading,
-    PostgresReading,
-    Reading,
-    RedisReading,
-    SmokeReading,
-    TrafficReading,
-)
+from console.readings import ContainersReading, Reading
 from console.recording.recorder import Recorder
 from console.redact import redact
 from console.rules import Alert
 from console.sources import Source
-from console.store import Store, stale_after
+from console.store import Store
 from console.terminal import Terminal
 from console.terminal.watchdog import Watchdog
 from console.text import clean
@@ -73,26 +68,13 @@ from widgets.filters import terminal_filters
 from widgets.header import StatusBar
 from widgets.help import HIGH_CONTRAST, HelpScreen, key_rows
 from widgets.pane import MetricsPane
-from widgets.panes import host_rows, pool_rows, postgres_rows, redis_rows, smoke_rows, traffic_rows
 
-# pane id -> (title, reading type, rows function); the containers pane is its own widget.
-METRIC_PANES = {
-    "traffic": ("Traffic", TrafficReading, traffic_rows),
-    "smoke": ("Smoke checks", SmokeReading, smoke_rows),
-    "pgbouncer": ("DB pool (PgBouncer)", PoolReading, pool_rows),
-    "postgres": ("PostgreSQL", PostgresReading, postgres_rows),
-    "redis": ("Redis", RedisReading, redis_rows),
-    "host": ("Host", HostReading, host_rows),
-}
+# pane id -> (title, reading type, rows function), from the source kinds (console/kinds/);
+# the containers pane is its own widget.
+METRIC_PANES = {k.name: (k.title, k.reading_type, k.rows) for k in kinds.metric_kinds()}
 
-# metric -> (chart title, unit, thresholds band name or None)
-CHARTS = {
-    "error_rate_5xx": ("5xx error rate", "%", "error_rate_5xx"),
-    "p99_latency": ("P99 latency", "s", "p99_latency"),
-    "pool_usage": ("DB pool usage", "%", "pool_usage"),
-    "redis_memory": ("Redis memory", "%", "redis_memory"),
-    "requests_per_s": ("Requests /s", "", None),
-}
+# metric -> (chart title, unit, thresholds band name or None), left to right.
+CHARTS = {c.metric: (c.title, c.unit, c.band) for c in kinds.charts()}
 CHART_WINDOWS = (15 * 60.0, 60 * 60.0)
 
 COMPACT_BELOW = 120  # columns
@@ -302,9 +284,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        problem = getattr(self, "_state_problem", None)
-        if problem:
-            self.notify(problem, title="Runbook state", severity="error", timeout=30, markup=False)
+        self._tell_state_notes()
         if self.display_profile:
             self.register_theme(HIGH_CONTRAST)
             self.theme = HIGH_CONTRAST.name
@@ -381,6 +361,8 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         # Both bounded: a hung driver or engine must not keep the console from ending.
         await self.poller.stop()
         self._stop_recording()
+        if self.runbook_store is not None:
+            self.runbook_store.close()
         if self.control is not None:
             closing = asyncio.create_task(self.control.close())
             _, hung = await asyncio.wait({closing}, timeout=2.0)
@@ -414,9 +396,12 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
 
     def _tick_clock(self) -> None:
         """Once a second, on the second: the clock that is on the screen, nothing else (unless
-        nothing has landed for a while: then a reassessment, for ages and time windows)."""
+        nothing has landed for a while, or another console changed the runbook state: then a
+        reassessment, for ages and time windows)."""
         now = self.clock.now()
-        if time.monotonic() - self._refreshed_at >= max(REASSESS_AFTER, self.tick):
+        # Another console's tick, Go/Hold or incident: on this screen within one refresh.
+        stale = time.monotonic() - self._refreshed_at >= max(REASSESS_AFTER, self.tick)
+        if self._poll_launch_state() or stale:
             self.refresh_panes()
         else:
             self._show_clock(now)
@@ -443,6 +428,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         return judgement
 
     def refresh_panes(self) -> None:
+        self._poll_launch_state()
         now = self.clock.now()
         self._refreshed_at = time.monotonic()
         self.refreshes += 1

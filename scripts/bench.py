@@ -221,8 +221,8 @@ def stack_config(stack) -> Path:
 async def live_sweeps(config_path: Path, rounds: int) -> None:
     from console.clock import SystemClock
     from console.config import load_config
+    from console.kinds import live_sources
     from console.poller import Poller
-    from console.sources.live import live_sources
     from console.store import Store
 
     config = load_config(config_path)

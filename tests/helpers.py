@@ -8,8 +8,9 @@ from console.audit import operator
 from console.cli import demo_state
 from console.clock import Clock, FrozenClock
 from console.config import Config, load_config
+from console.kinds import sim_sources
 from console.recording.recorder import Recorder
-from console.sim import SimStack, sim_sources
+from console.sim import SimStack
 from console.sim.control import SimControl
 from console.terminal import Terminal
 

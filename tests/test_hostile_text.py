@@ -22,6 +22,7 @@ from console.check import evaluate, render_table
 from console.clock import FrozenClock
 from console.config import CleanupRule
 from console.control.live import LiveControl
+from console.kinds import sim_sources
 from console.readings import (
     Container,
     ContainersReading,
@@ -34,7 +35,8 @@ from console.readings import (
     SmokeReading,
     TrafficReading,
 )
-from console.sim import SimStack, sim_sources
+from console.runbook_store import RunbookStore
+from console.sim import SimStack
 from console.text import clean
 from tests.helpers import LAUNCH, demo_app, demo_config, screen_lines, screen_segments
 from widgets.confirm import ConfirmModal
@@ -261,8 +263,8 @@ async def test_operator_input_is_shown_literally(tmp_path):
         await pilot.pause()
         text = assert_safe(app)
         assert "rc[/x][bold]" in text
-    saved = json.loads((tmp_path / "launchday.json").read_text())
-    assert saved["incidents"][0]["summary"].startswith("[/api/search]")  # kept as typed
+    saved = RunbookStore(app.config.launchday.state_path, "anyone", writable=False).state
+    assert saved.incidents[0].summary.startswith("[/api/search]")  # kept as typed
 
 
 async def test_file_names_in_the_cleanup_preview_are_one_line_each(tmp_path):

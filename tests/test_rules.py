@@ -3,6 +3,8 @@ import pytest
 from console.clock import FrozenClock
 from console.config import Band
 from console.judge import judge
+from console.judge.panes import pane_findings, source_alert
+from console.kinds.containers import findings as container_findings
 from console.launchday import LaunchState
 from console.readings import (
     Container,
@@ -12,17 +14,7 @@ from console.readings import (
     PoolReading,
     TrafficReading,
 )
-from console.rules import (
-    Finding,
-    Level,
-    as_stale,
-    container_findings,
-    level_for,
-    pane_findings,
-    source_alert,
-    sustained,
-    worst,
-)
+from console.rules import Finding, Level, as_stale, level_for, sustained, worst
 from console.store import Store
 from tests.helpers import demo_config
 

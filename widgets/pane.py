@@ -8,6 +8,7 @@ from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.text import Text
 
+from console.kinds.kind import Row as KindRow
 from console.rules import Level
 from console.text import clean, plain
 from widgets.diffstatic import DiffStatic
@@ -20,8 +21,8 @@ LEVEL_STYLE = {
 }
 LEVEL_CLASSES = tuple(f"level-{level.word}" for level in Level)
 
-# A row of a metric pane: label, value, and the value's level (None: information only).
-Row = tuple[str, str, Level | None]
+# A row of a metric pane (label, value, the value's level): what a source kind's rows give.
+Row = KindRow
 
 
 class RowsView:

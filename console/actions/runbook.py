@@ -352,7 +352,29 @@ async def build_plan(name: str, config: Config, control: Control, now: float) ->
         plan = await ingestion(config, control)
     else:
         raise ValueError(f"unknown action {name!r}")
-    return with_silence(plan, config, control)
+    return with_silence(await with_hosts(plan, config, control), config, control)
+
+
+async def with_hosts(plan: Plan, config: Config, control: Control) -> Plan:
+    """With several engines, every container step names the engine it acts on, in its target
+    and in its call (the call is what the audit log records), before anything is confirmed: a
+    person approving "docker restart api-api-1" must see which host's API restarts. Finding
+    the engine is a read (one inspect per engine, once); a container on none of them, or on
+    several, is left to fail or refuse when the step runs, with its own message."""
+    if not config.docker.several:
+        return plan
+    containers = {config.docker.api, config.docker.scraper}
+    for step in plan.steps:
+        if step.target not in containers:
+            continue
+        try:
+            host = (await control.container(step.target)).host
+        except Exception:  # AmbiguousContainer, an engine down: the step says so when it runs
+            host = ""
+        where = host or "engine unknown until the step runs"
+        step.target = f"{step.target} on {where}"
+        step.call = f"{step.call}  [engine {where}]"
+    return plan
 
 
 def with_silence(plan: Plan, config: Config, control: Control) -> Plan:

@@ -255,7 +255,8 @@ def stack(
     naming the source (never a traceback)."""
     if args.demo:
         from console.clock import SimClock
-        from console.sim import SimStack, sim_sources
+        from console.kinds import sim_sources
+        from console.sim import SimStack
         from console.sim.control import SimControl
 
         clock = SimClock(config.launch.epoch + args.start, args.speed)
@@ -270,7 +271,7 @@ def stack(
         return sim_sources(sim, clock), clock, lambda: SimControl(sim, clock)
     from console.clock import SystemClock
     from console.config import ConfigError
-    from console.sources.live import live_sources
+    from console.kinds import live_sources
 
     clock = SystemClock()
     try:
