@@ -194,6 +194,11 @@ def make_app(config: Config, args: argparse.Namespace, state_dir: str | None = N
     else:
         mode, detail = "LIVE", config.source_path
     recorder = _recorder(config, args, clock, mode, detail)
+    runner = None  # the demo's stack is in this process: its runs are too (InProcessRunner)
+    if not args.demo:
+        from console.actions.runner import ProcessRunner
+
+        runner = ProcessRunner(config)  # each confirmed plan in a detached process of its own
     return LaunchConsole(
         config,
         sources,
@@ -206,6 +211,8 @@ def make_app(config: Config, args: argparse.Namespace, state_dir: str | None = N
         control=None if args.read_only or args.display else make_control(),
         end_process=True,  # nothing hung may keep the process once the console has closed
         recorder=recorder,
+        runner=runner,
+        log_file=getattr(args, "log_file", None),
     )
 
 
