@@ -172,6 +172,10 @@ class RemediationMixin:
                     if request.get("action") == "rollback":
                         request = {**request, "now": self.clock.now()}
                     plan = await self._plan(request)
+                    if plan is not None:  # why it is shown again, at the top of the plan
+                        plan.preview.insert(
+                            0, f"Not run: {exc}. Rebuilt from the state now: read it again."
+                        )
                     continue
                 if self.runner.local:
                     self._run_local.add(started.run)

@@ -87,11 +87,13 @@ class Tmux:
 
 
 def alive(pid: int) -> bool:
+    """Running: a zombie (ended, its parent not having waited yet) has let go of everything."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    return True
+    return state not in ("Z", "X")
 
 
 def wait_gone(pid: int, timeout: float = 10.0) -> bool:

@@ -101,6 +101,8 @@ class ProgressScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         HELP_BINDING,
         Binding("escape", "close", "Close", tooltip="close this view (the run goes on)"),
+        # The app's q does not reach through a dialog: here too it asks first during a run.
+        Binding("q", "app.quit", "Quit", show=False, tooltip="quit the console (asks first)"),
         Binding(
             "x",
             "abort",

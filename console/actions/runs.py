@@ -375,10 +375,13 @@ class Signals:
     def send(self, kind: str, operator: str) -> None:
         """Raises OSError (with the path) when it cannot be made; sent twice is sent."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        path = self._path(kind)
         try:
-            fd = os.open(self._path(kind), flags, 0o660)
+            fd = os.open(path, flags, 0o660)
         except FileExistsError:
-            return
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                return  # sent already
+            raise OSError(f"{path} exists and is not a regular file: refusing") from None
         try:
             os.write(fd, json.dumps({"operator": operator, "at": time.time()}).encode())
         finally:

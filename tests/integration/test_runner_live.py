@@ -118,7 +118,7 @@ def kill(day: Day, how: str, window: str, pid: int) -> None:
         os.kill(pid, signal.SIGHUP)
     else:  # the terminal itself goes away under the console
         day.tmux.kill_window(window)
-    assert wait_gone(pid, 10), f"console {pid} still there after {how}"
+    assert wait_gone(pid, 15), f"console {pid} still there after {how}"
 
 
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGHUP", "closed pty"])
@@ -176,6 +176,7 @@ def test_the_abort_key_stops_after_the_current_step(day):
     day.confirm_rollback("first")
     day.tmux.keys("first", "Enter")
     day.wait_audit("restart_api", "started")
+    day.tmux.wait_for("first", "3. Restart the API container and wait for /health [started]")
     day.tmux.keys("first", "x")
     day.tmux.wait_for("first", "Stop Rollback", "after step 3")
     day.tmux.keys("first", "y")
