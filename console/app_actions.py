@@ -144,6 +144,8 @@ class RemediationMixin:
                     audit_path=self.audit.path,
                     log_file=self.log_file,
                 )
+                if not self.runner.local:  # a second or so: a Python process starting
+                    self.notify("Handing the plan to its runner…", title=plan.title, timeout=3)
                 try:
                     started = await self.runner.start(order, plan, self.audit, self._run_progress)
                 except Refused as exc:
