@@ -1,13 +1,14 @@
 """The Textual app: layout, bindings, and wiring store updates to the panes.
 
 Data flows one way: the poller records readings in the store and tells the app; the app asks
-the rules for an assessment when readings land (coalesced: the readings of one round of polls
-cost one assessment) and hands each pane what it must show. Panes skip redraws when their
-content did not change, so an idle console writes little to the terminal. Only the clock ticks
-each second, and only the clock widget on the screen is driven; a slow fallback reassesses when
-no reading has landed for a while (ages and sustained windows move with time alone). With
-`live=False` (tests, snapshots) nothing polls or ticks on its own: the test calls `sweep()` and
-`refresh_panes()` itself.
+the judge (console.judge) for a judgement when readings land (coalesced: the readings of one
+round of polls cost one judgement), keeps the facts it reached in the runbook state, and hands
+each pane, the alert strip, the banner and the runbook screen what it must show. Panes skip
+redraws when their content did not change, so an idle console writes little to the terminal.
+Only the clock ticks each second, and only the clock widget on the screen is driven; a slow
+fallback judges again when no reading has landed for a while (ages and sustained windows move
+with time alone). With `live=False` (tests, snapshots) nothing polls or ticks on its own: the
+test calls `sweep()` and `refresh_panes()` itself.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from console.config import Config
 from console.control import Control
 from console.durations import format_duration
 from console.exiting import end_within
+from console.judge import Judgement, judge, remember
 from console.lock import ActionLock
 from console.poller import Poller
 from console.readings import (
@@ -56,7 +58,7 @@ from console.readings import (
 )
 from console.recording.recorder import Recorder
 from console.redact import redact
-from console.rules import Alert, Assessment, Level, assess
+from console.rules import Alert
 from console.sources import Source
 from console.store import Store, stale_after
 from console.text import clean
@@ -191,7 +193,6 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         self.tick = tick
         self.store = Store(clock, config.poll.history, stale_after(config))
         self.poller = Poller(sources, self.store, clock, config.poll, on_reading=self._landed)
-        self.assessment = Assessment()
         self.control = control
         self.audit = AuditLog(config.audit.path)
         self.lock = ActionLock(config.actions.lock_path)
@@ -202,13 +203,19 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         self._run_local: set[str] = set()
         self.alert_tracker = AlertTracker()
         self.launch_state = self._load_launch_state()
-        self.checks: list = []
+        # Nothing polled yet: the first judgement says so (waiting for the first readings).
+        self.judgement: Judgement = judge(self.store, config, self.launch_state, clock.now())
         self._status_reminded: float | None = None
         self.chart_window = CHART_WINDOWS[0]
         self._refresh_pending = False
         self._refreshed_at = 0.0  # monotonic
-        self.refreshes = 0  # assessments so far (the benchmark reports them)
+        self.refreshes = 0  # judgements so far (the benchmark reports them)
         self._start_recording(recorder)
+
+    @property
+    def assessment(self) -> Judgement:
+        """The judgement by its old name (panes, triggers, alerts, pane_level)."""
+        return self.judgement
 
     def notify(
         self,
@@ -371,7 +378,8 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         self.set_timer(self.tick - (self.clock.now() % self.tick) + 0.01, self._tick_clock)
 
     def _show_clock(self, now: float) -> None:
-        clock = countdown(self.config, now)
+        # Once no milestone is ahead, the clock says how they went (the last judgement's).
+        clock = countdown(self.config, now, done=self.judgement.milestones_line)
         now_text = wall(now, self.config.launch.zone)
         # Only the one on the screen is driven: the other is hidden at this size.
         compact = self.screen.has_class("compact")
@@ -380,28 +388,29 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         if not compact or not self.live:
             self.query_one(BigClock).show_countdown(clock, now_text)
 
+    def judge_now(self) -> Judgement:
+        """Judge this instant and keep what the judge found (saved when it changed); no redraw."""
+        now = self.clock.now()
+        self.judgement = judgement = judge(self.store, self.config, self.launch_state, now)
+        if remember(self.launch_state, judgement):
+            self._save_launch_state()
+        return judgement
+
     def refresh_panes(self) -> None:
         now = self.clock.now()
         self._refreshed_at = time.monotonic()
         self.refreshes += 1
-        self.assessment = assess(self.store, self.config, now)
+        judgement = self.judge_now()
+        self._status_reminder(now)
         self._show_clock(now)
-        # Rollback triggers first (fired, then pending), then the rest by level.
-        self.assessment.alerts = sorted(
-            self._runbook_alerts(now) + self.assessment.alerts,
-            key=lambda a: (
-                0 if a.rollback and a.level is Level.CRIT else 1 if a.rollback else 2,
-                -a.level,
-            ),
-        )
-        tracked, new = self.alert_tracker.update(self.assessment.alerts, now)
+        tracked, new = self.alert_tracker.update(judgement.alerts, now)
         self.query_one(AlertStrip).show_alerts(tracked)
         self._show_banner([t for t in tracked if needs_banner(t.alert)], new)
         for source in ("containers", *METRIC_PANES):
             self._show_source(source, now)
         self.refresh_charts(now, force=not self.live)
         self.refresh_runbook()
-        self._record_judgement(tracked, *self._board(now))
+        self._record_judgement(tracked, judgement.gates, judgement.board)
 
     def refresh_charts(self, now: float, force: bool = False) -> None:
         for metric, (_, _, band_name) in CHARTS.items():
@@ -451,8 +460,8 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         return "", False
 
     def _show_source(self, source: str, now: float) -> None:
-        findings = self.assessment.panes.get(source, [])
-        level = self.assessment.pane_level(source)
+        findings = self.judgement.panes.get(source, [])
+        level = self.judgement.pane_level(source)
         subtitle, old = self._subtitle(source)
         good = self.store.good(source)
         if source == "containers":

@@ -16,7 +16,7 @@ from console.recording.recorder import Recorder
 
 
 class RecordingMixin:
-    """Mixed into LaunchConsole; uses its recorder, audit, launch_state, assessment, checks."""
+    """Mixed into LaunchConsole; uses its recorder, audit, launch_state, judgement."""
 
     recorder: Recorder | None = None
     _observer: Observer | None = None
@@ -50,7 +50,7 @@ class RecordingMixin:
         # reading each redraw showed lets replay feed it the same way.
         good = self.store.good("containers")  # type: ignore[attr-defined]
         recorder.shown("containers", None if good is None else good.at)
-        observer.findings(self.assessment.panes)  # type: ignore[attr-defined]
+        observer.findings(self.judgement.panes)  # type: ignore[attr-defined]
         observer.alerts(tracked)
         observer.gates(gates)
         if board is not None:

@@ -6,37 +6,69 @@ from __future__ import annotations
 import contextlib
 import os
 
-from console.check import evaluate as evaluate_checks
+from console.config import Config
 from console.durations import format_duration, format_offset
+from console.judge import Judgement
 from console.launchday import (
-    Gate,
     Incident,
     LaunchState,
-    Verdict,
-    all_clear,
-    first_hour,
-    go_no_go,
-    incident_update,
-    launch_verdict,
     load_state,
-    p0_gates,
-    p1_too_long,
-    record_due_milestones,
     save_state,
     status_post_due,
-    t1h_milestone,
-    t15_status,
 )
-from console.rules import Alert, Level
+from console.posts import all_clear, posts
 from console.slack import NoWebhook
 from console.slack import post as slack_post
-from console.sources import SOURCE_NAMES
-from console.timeline import wall
+from console.timeline import both_times, runbook_zone_note, zone_time
 from widgets.runbook import PostModal, RunbookScreen, RunbookView, TextModal
+
+# What `u` takes: the numbers the console cannot measure (GA4, Product Hunt), by word.
+MANUAL = {"users": "ga4_users", "sessions": "ga4_sessions", "votes": "ph_votes"}
+
+
+def build_runbook_view(j: Judgement, state: LaunchState, config: Config) -> RunbookView:
+    """Everything the runbook screen shows, from the Judgement and the runbook state."""
+    now = j.now
+    as_ok = {"ok": True, "warn": "warn", "crit": False, "unknown": None}
+    checklist = [(c.id, c.title, c.owner, as_ok[c.level], c.value) for c in j.prelaunch]
+    for item in config.launchday.checklist:
+        tick = state.ticks.get(item.id)
+        value = (
+            f"ticked by {tick['by']} {format_duration(now - tick['at'])} ago" if tick else "to do"
+        )
+        checklist.append((item.id, item.title, item.owner, bool(tick), value))
+    milestones = [
+        (
+            m.id,
+            format_offset(m.offset),
+            both_times(m.due, config.launch.zone),
+            m.title,
+            m.state,
+            m.detail,
+        )
+        for m in j.milestones
+    ]
+    verdict = j.board
+    launch_at = verdict.new_launch or config.launch.epoch
+    return RunbookView(
+        verdict_line=j.verdict,
+        checklist=checklist,
+        manual_ids=[i.id for i in config.launchday.checklist],
+        gates=j.gates,
+        owners=[(o, state.owners.get(o, "—")) for o in config.launchday.go_owners],
+        verdict=verdict,
+        milestones=milestones,
+        incidents=state.incidents,
+        first_hour=j.first_hour,
+        now=now,
+        launch_zone_time=zone_time(launch_at, config.launch.zone),
+        zone_note=runbook_zone_note(config),
+        milestones_line=j.milestones_line,
+    )
 
 
 class RunbookMixin:
-    """Mixed into LaunchConsole; uses its config, clock, store, audit, assessment, read_only."""
+    """Mixed into LaunchConsole; uses its config, clock, store, audit, judgement, read_only."""
 
     # --- the runbook: checklist, go/no-go, milestones, incidents (Sections 1, 2, 5, 6) -----------
 
@@ -63,44 +95,9 @@ class RunbookMixin:
                 markup=False,
             )
 
-    def _runbook_alerts(self, now: float) -> list[Alert]:
-        """P0 gates, the P1-for-30-min rollback trigger, milestones, status reminders."""
-        readings = [r for r in (self.store.good(s) for s in SOURCE_NAMES) if r is not None]
-        self.checks = evaluate_checks(readings, self.config)
+    def _status_reminder(self, now: float) -> None:
+        """While an incident is open, a reminder every 30 min to post (runbook 5.4)."""
         state = self.launch_state
-        alerts: list[Alert] = []
-        long_p1 = p1_too_long(state, now)
-        if long_p1 is not None:
-            alerts.append(
-                Alert(
-                    "rollback:p1",
-                    Level.CRIT,
-                    f"ROLLBACK TRIGGER: P1 #{long_p1.id} active > 30 min ({long_p1.summary})",
-                    rollback=True,
-                )
-            )
-        for gate in p0_gates(self.checks, state):
-            if gate.ok is False:
-                alerts.append(Alert(gate.id, Level.CRIT, f"P0 gate: {gate.title}: {gate.value}"))
-        changed = record_due_milestones(self.store, self.checks, state, self.config, now)
-        error_trigger = next(
-            (t for t in self.assessment.triggers if t.metric == "error_rate_5xx"), None
-        )
-        if (
-            error_trigger is not None
-            and error_trigger.state.fired
-            and state.error_trigger_at is None
-        ):
-            state.error_trigger_at = now  # Section 6: a failed launch, remembered
-            changed = True
-        if changed:
-            self._save_launch_state()
-        for mid, result in state.milestones.items():
-            if result["passed"] is False:
-                failed = ", ".join(w for w, ok, _ in result["values"] if ok is False)
-                alerts.append(
-                    Alert(f"milestone:{mid}", Level.WARN, f"milestone {mid} failed: {failed}")
-                )
         if (
             status_post_due(state, self.config, now)
             and self._status_reminded != state.last_status_post
@@ -111,63 +108,9 @@ class RunbookMixin:
                 title="Status update due",
                 timeout=30,
             )
-        return alerts
-
-    def _board(self, now: float) -> tuple[list[Gate], Verdict]:
-        """The P0 gates and Rex's GO / HOLD as the go/no-go board shows them now."""
-        gates = p0_gates(self.checks, self.launch_state)
-        return gates, go_no_go(gates, self.launch_state, self.config, now)
 
     def runbook_view(self) -> RunbookView:
-        now = self.clock.now()
-        state, cfg = self.launch_state, self.config
-        as_ok = {"ok": True, "warn": "warn", "crit": False, "unknown": None}
-        checklist = [(c.id, c.title, c.owner, as_ok[c.level], c.value) for c in self.checks]
-        for item in cfg.launchday.checklist:
-            tick = state.ticks.get(item.id)
-            value = (
-                f"ticked by {tick['by']} {format_duration(now - tick['at'])} ago"
-                if tick
-                else "to do"
-            )
-            checklist.append((item.id, item.title, item.owner, bool(tick), value))
-        gates = p0_gates(self.checks, state)
-        verdict = go_no_go(gates, state, cfg, now)
-        launch_at = verdict.new_launch or cfg.launch.epoch
-        zone_time = wall(launch_at, cfg.launch.zone).split(" · ")[1]
-        milestones = []
-        for m in cfg.milestones:
-            result = state.milestones.get(m.id)
-            at = cfg.launch.epoch + m.at
-            if result is not None:
-                detail = "; ".join(f"{w}: {v}" for w, _, v in result["values"])
-                milestones.append((m.id, format_offset(m.at), m.title, result["passed"], detail))
-            elif now < at:
-                milestones.append(
-                    (
-                        m.id,
-                        format_offset(m.at),
-                        m.title,
-                        None,
-                        f"in {format_duration(at - now)}" if at - now < 4 * 3600 else "upcoming",
-                    )
-                )
-            else:
-                milestones.append((m.id, format_offset(m.at), m.title, None, "passed (no checks)"))
-        criteria = first_hour(self.store, cfg, now, state)
-        return RunbookView(
-            verdict_line=launch_verdict(state, criteria, gates, cfg, now),
-            checklist=checklist,
-            manual_ids=[i.id for i in cfg.launchday.checklist],
-            gates=gates,
-            owners=[(o, state.owners.get(o, "—")) for o in cfg.launchday.go_owners],
-            verdict=verdict,
-            milestones=milestones,
-            incidents=state.incidents,
-            first_hour=criteria,
-            now=now,
-            launch_zone_time=zone_time,
-        )
+        return build_runbook_view(self.judgement, self.launch_state, self.config)
 
     def refresh_runbook(self) -> None:
         for screen in self.screen_stack:
@@ -264,9 +207,9 @@ class RunbookMixin:
         incident.resolved_at = self.clock.now()
         incident.root_cause = cause
         self._save_launch_state()
-        self.refresh_panes()
+        self.refresh_panes()  # judged again: the all-clear says what is still wrong, if anything
         self.notify(
-            all_clear(self.config, incident, self.clock.now()),
+            all_clear(self.judgement, self.config, incident),
             title="All-clear ready (g, s)",
             markup=False,  # quotes the incident's summary and root cause
         )
@@ -278,35 +221,29 @@ class RunbookMixin:
     async def _enter_numbers(self) -> None:
         text = await self.push_screen_wait(
             TextModal(
-                "What the console cannot measure: 'users N' (GA4) or 'votes N' (Product Hunt)",
+                "What the console cannot measure: 'users N' or 'sessions N' (GA4), "
+                "'votes N' (Product Hunt)",
                 "users 140",
             )
         )
         if text is None:
             return
         what, _, number = text.partition(" ")
-        key = {"users": "ga4_users", "votes": "ph_votes"}.get(what.lower())
+        key = MANUAL.get(what.lower())
         if key is None or not number.strip().isdigit():
-            self.notify("Write 'users 140' or 'votes 62'.", severity="warning")
+            self.notify("Write 'users 140', 'sessions 310' or 'votes 62'.", severity="warning")
             return
         self.launch_state.manual[key] = number.strip()
         self._save_launch_state()
-        self.refresh_runbook()
+        self.refresh_panes()
 
     def status_post(self) -> None:
         self.run_worker(self._status_post(), group="runbook", exclusive=True)
 
     async def _status_post(self) -> None:
+        self.refresh_panes()  # the posts quote the judgement of this instant
         now, state = self.clock.now(), self.launch_state
-        posts = [
-            ("Status update (5.4)", incident_update(self.store, self.config, state, now)),
-            ("T+15 status", t15_status(self.store, self.config)),
-            ("T+1h milestone", t1h_milestone(self.store, self.config, state)),
-        ]
-        resolved = [i for i in state.incidents if not i.active]
-        if resolved:
-            posts.append(("All-clear", all_clear(self.config, resolved[-1], now)))
-        text = await self.push_screen_wait(PostModal(posts))
+        text = await self.push_screen_wait(PostModal(posts(self.judgement, state, self.config)))
         if text is None:
             return
         if self.read_only:

@@ -77,9 +77,34 @@ class Launch(Model):
 # --- the systems ------------------------------------------------------------------------------
 
 
+class EngineRef(Model):
+    """One Docker engine of several: a short name (the pane groups by it, actions name it) and
+    its address (unix://, tcp:// with TLS from $DOCKER_CERT_PATH-style files, ssh://)."""
+
+    name: str
+    url: str
+
+    @field_validator("name")
+    @classmethod
+    def _short(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", value):
+            raise ValueError("1-32 letters, digits, '.', '_' or '-' (it names the host on screen)")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if not re.match(r"(unix|tcp|ssh|http|https)://.", value):
+            raise ValueError("an engine address: unix:///path, tcp://host:2376 or ssh://user@host")
+        return value
+
+
 class Docker(Model):
     # Empty: DOCKER_HOST or the local socket, as the docker CLI does.
     url: str = ""
+    # Several engines (the stack spread over hosts): each is polled on its own, bounded by the
+    # containers poll; the pane groups by engine and a dead one is one DOWN row. Empty: `url`.
+    engines: list[EngineRef] = Field(default_factory=list)
     compose_project: str = "api"
     services: list[str] = Field(
         default_factory=lambda: [
@@ -93,6 +118,20 @@ class Docker(Model):
     api: str = "api-api-1"
     scraper: str = "scraper-worker-fixed"
     timeout: Duration = 5.0
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Docker:
+        if self.engines and self.url:
+            raise ValueError("give either url (one engine) or engines (several), not both")
+        names = [e.name for e in self.engines]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"engine names must be unique, repeated: {', '.join(dupes)}")
+        return self
+
+    @property
+    def several(self) -> bool:
+        return bool(self.engines)
 
 
 class PgBouncer(Model):
@@ -139,6 +178,97 @@ class Traffic(Model):
             raise ValueError(f"not a valid regular expression: {exc}") from None
         if "status" not in compiled.groupindex:
             raise ValueError("needs a named group (?P<status>...)")
+        return value
+
+
+# Section 3's figures from Prometheus instead of one container's access log: with several API
+# replicas the log of one is not the truth; Prometheus sums every replica it scrapes. The
+# queries are templates: $selector (the API's series) and $window (the rate window) are filled
+# in; each must give one series (wrap it in sum(...)).
+DEFAULT_PROMQL = {
+    "requests_per_s": "sum(rate(http_requests_total{$selector}[$window]))",
+    "error_rate_5xx": (
+        '100 * sum(rate(http_requests_total{$selector,status=~"5.*"}[$window]))'
+        " / sum(rate(http_requests_total{$selector}[$window]))"
+    ),
+    "p50_latency": (
+        "histogram_quantile(0.5, sum by (le) "
+        "(rate(http_request_duration_seconds_bucket{$selector}[$window])))"
+    ),
+    "p99_latency": (
+        "histogram_quantile(0.99, sum by (le) "
+        "(rate(http_request_duration_seconds_bucket{$selector}[$window])))"
+    ),
+    "searches_per_min": (
+        '60 * sum(rate(http_requests_total{$selector,handler=~"/api/search.*"}[$window]))'
+    ),
+}
+
+
+class PrometheusQueries(Model):
+    requests_per_s: str = DEFAULT_PROMQL["requests_per_s"]
+    error_rate_5xx: str = DEFAULT_PROMQL["error_rate_5xx"]  # percent
+    p50_latency: str = DEFAULT_PROMQL["p50_latency"]  # seconds
+    p99_latency: str = DEFAULT_PROMQL["p99_latency"]  # seconds
+    searches_per_min: str = DEFAULT_PROMQL["searches_per_min"]
+
+
+class Prometheus(Model):
+    # Empty: traffic from the API container's access log ([traffic]).
+    url: str = ""
+    # The NAME of an environment variable holding the Authorization header's value
+    # ("Bearer ..."), for a Prometheus behind a proxy; never shown.
+    auth_header_env: str = ""
+    ca_file: str = ""
+    selector: str = 'job="api"'
+    window: Duration = 60.0
+    queries: PrometheusQueries = PrometheusQueries()
+
+    @field_validator("selector")
+    @classmethod
+    def _selector(cls, value: str) -> str:
+        if not value.strip() or "{" in value or "}" in value:
+            raise ValueError('label matchers without braces, e.g. job="api"')
+        return value
+
+    def query(self, name: str) -> str:
+        """A query with $selector and $window filled in."""
+        from string import Template
+
+        window = f"{self.window:g}s"
+        return Template(getattr(self.queries, name)).safe_substitute(
+            selector=self.selector, window=window
+        )
+
+
+# One Alertmanager label matcher: name, operator, quoted value.
+LABEL_MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*')
+
+
+class AlertmanagerSilence(Model):
+    # During a planned action, offer a silence of the launch's alerts for this long.
+    duration: Duration = 1800.0
+    created_by: str = "launch-console"
+
+
+class Alertmanager(Model):
+    # Empty: no Alertmanager. Its firing alerts that match `matchers` join the alert list.
+    url: str = ""
+    auth_header_env: str = ""
+    ca_file: str = ""
+    # Label matchers in Alertmanager's filter syntax, e.g. ['launch="us"', 'severity=~"crit.*"'].
+    matchers: list[str] = Field(default_factory=list)
+    silence: AlertmanagerSilence = AlertmanagerSilence()
+
+    @field_validator("matchers")
+    @classmethod
+    def _matchers(cls, value: list[str]) -> list[str]:
+        for matcher in value:
+            if LABEL_MATCHER.fullmatch(matcher) is None:
+                raise ValueError(
+                    f'not a label matcher: {matcher!r} (write name="value", name!="value", '
+                    'name=~"regex" or name!~"regex")'
+                )
         return value
 
 
@@ -239,6 +369,57 @@ class Thresholds(Model):
     disk_cleanup_at: float = 85.0
     # Clients waiting for a server connection: any wait is a warning, a queue is critical.
     pool_waiting: Band = Band(warn=0, crit=10)
+    # The longest a client has waited for a server connection (seconds): a second is felt.
+    pool_maxwait: Band = Band(warn=1.0, crit=5.0)
+
+
+Percent = Annotated[float, Field(ge=0, le=100)]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class Prelaunch(Model):
+    """Section 1's own limits for the T-2h checklist (`check`), which are not Section 3.4's
+    bands: "Disk usage < 85%", "PgBouncer pool usage < 70%", "Swap < 70% used", "Backup
+    completed within last 24h". An item is green only below its limit."""
+
+    pool_usage: Percent = 70.0
+    disk: Percent = 85.0
+    swap: Percent = 70.0
+    backup_max_age: Duration = 24 * 3600.0
+
+
+class MilestoneTargets(Model):
+    """Section 2's checks at the milestones: T+15m "API P50 latency < 200ms", "Error rate (5xx)
+    < 0.5%"; T+1h "DB connections still < 70% pool usage", "Redis memory < 70%", "Disk still
+    < 85%", "Error rate still < 0.5%". A condition holds only strictly below its target."""
+
+    p50_latency: Positive = 0.2
+    error_rate_5xx: Positive = 0.5
+    pool_usage: Percent = 70.0
+    redis_memory: Percent = 70.0
+    disk: Percent = 85.0
+
+
+class FirstHourTargets(Model):
+    """Section 6's success criteria for the first hour, and its failed-launch line."""
+
+    searches: Annotated[int, Field(ge=0)] = 1000  # "Product searches ≥ 1,000"
+    error_rate_5xx: Positive = 1.0  # "Error rate (5xx) < 1%"
+    uptime: Annotated[float, Field(gt=0, le=100)] = 100.0  # "API uptime 100%"
+    p99_latency: Positive = 2.0  # "API P99 latency < 2s"
+    users: Annotated[int, Field(ge=0)] = 100  # "Unique users ≥ 100"
+    ph_votes: Annotated[int, Field(ge=0)] = 50  # "Product Hunt upvotes ≥ 50"
+    # "Definition of a failed launch: ... < 10 users in first hour (traffic routing issue)".
+    failed_below_users: Annotated[int, Field(ge=0)] = 10
+
+    @model_validator(mode="after")
+    def _failure_below_success(self) -> FirstHourTargets:
+        if self.failed_below_users > self.users:
+            raise ValueError(
+                f"failed_below_users ({self.failed_below_users}) must not be above users "
+                f"({self.users})"
+            )
+        return self
 
 
 class Trigger(Model):
@@ -345,6 +526,7 @@ class Poll(Model):
     redis: SourcePoll = SourcePoll(interval=2, timeout=2)
     host: SourcePoll = SourcePoll(interval=5, timeout=3)
     traffic: SourcePoll = SourcePoll(interval=2, timeout=4)
+    alertmanager: SourcePoll = SourcePoll(interval=10, timeout=4)
     smoke: SourcePoll = SourcePoll(interval=15, timeout=8)
     # How much history the store keeps per metric (charts show up to an hour).
     history: Duration = 4500
@@ -364,7 +546,12 @@ class Config(Model):
     api: Api = Api()
     host: Host = Host()
     traffic: Traffic = Traffic()
+    prometheus: Prometheus = Prometheus()
+    alertmanager: Alertmanager = Alertmanager()
     thresholds: Thresholds = Thresholds()
+    prelaunch: Prelaunch = Prelaunch()
+    milestone_targets: MilestoneTargets = MilestoneTargets()
+    first_hour: FirstHourTargets = FirstHourTargets()
     rollback_triggers: RollbackTriggers = RollbackTriggers()
     milestones: list[Milestone] = Field(default_factory=lambda: list(DEFAULT_MILESTONES))
     roles: list[Role] = Field(default_factory=list)

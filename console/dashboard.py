@@ -1,8 +1,8 @@
 """The whole dashboard as data, for scripts: `launch-console --once --json`.
 
-One sweep's readings with every finding, trigger, alert, pre-launch check, P0 gate and the
-go/no-go call, as the console would show them at that instant. Headless; the same judgement the
-screen makes, read from the same modules.
+One sweep's readings with every finding, trigger, alert, check, P0 gate, the go/no-go call,
+the milestones and the posts' status, as the console would show them at that instant. Headless;
+the very judgement the screen makes (console.judge), nothing judged here.
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from console.check import evaluate
 from console.config import Config
 from console.durations import format_offset
-from console.launchday import LaunchState, go_no_go, p0_gates
+from console.judge import judge
+from console.launchday import LaunchState
 from console.logs import mask
-from console.rules import Level, assess
-from console.sources import SOURCE_NAMES
+from console.rules import Level
 from console.store import Store
 from console.timeline import countdown, next_milestone_text
 
@@ -46,12 +45,8 @@ def _stamp(t: float) -> str:
 
 
 def snapshot(store: Store, config: Config, state: LaunchState, now: float, mode: str) -> dict:
-    assessment = assess(store, config, now)
-    good = [r for r in (store.good(s) for s in SOURCE_NAMES) if r is not None]
-    checks = evaluate(good, config)
-    gates = p0_gates(checks, state)
-    verdict = go_no_go(gates, state, config, now)
-    clock = countdown(config, now)
+    j = judge(store, config, state, now)
+    clock = countdown(config, now, done=j.milestones_line)
     return {
         "at": _stamp(now),
         "mode": mode,
@@ -65,13 +60,13 @@ def snapshot(store: Store, config: Config, state: LaunchState, now: float, mode:
         },
         "sources": {
             name: {
-                "level": assessment.pane_level(name).word,
+                "level": j.pane_level(name).word,
                 "age_s": store.age(name),
                 "stale": store.is_stale(name),
-                "findings": _plain(assessment.panes.get(name, [])),
+                "findings": _plain(j.panes.get(name, [])),
                 "reading": _plain(store.latest(name)),
             }
-            for name in SOURCE_NAMES
+            for name in j.panes
         },
         "triggers": [
             {
@@ -82,12 +77,29 @@ def snapshot(store: Store, config: Config, state: LaunchState, now: float, mode:
                 "held_for_s": t.state.held_for,
                 "fired": t.state.fired,
             }
-            for t in assessment.triggers
+            for t in j.triggers
         ],
-        "alerts": _plain(assessment.alerts),
-        "checks": _plain(checks),
-        "gates": _plain(gates),
-        "go_no_go": _plain(verdict),
+        "alerts": _plain(j.alerts),
+        "checks": _plain(j.checks),
+        "gates": _plain(j.gates),
+        "go_no_go": _plain(j.board),
+        "milestones": [
+            {
+                "id": m.id,
+                "offset": format_offset(m.offset),
+                "at": _stamp(m.due),
+                "title": m.title,
+                "state": m.state,
+                "detail": m.detail,
+            }
+            for m in j.milestones
+        ],
+        "status": {
+            "level": j.status.level.word,
+            "colour": j.status.word,
+            "broken": [text for _, text in j.status.broken],
+        },
+        "verdict": {"word": j.verdict[0], "why": j.verdict[1]},
     }
 
 

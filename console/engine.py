@@ -116,10 +116,25 @@ def _context(config_dir: Path, name: str, how: str) -> dict[str, Any]:
     return kwargs
 
 
-def elsewhere(url: str) -> str:
-    """'' when the engine is on this machine; else what the host pane and `check` add to say
+def engines(docker: Any) -> list[Engine]:
+    """Every engine a `[docker]` table names: its `engines`, else the one `url` resolves to."""
+    if docker.engines:
+        return [
+            Engine(e.url, f"[docker] engines {e.name}", {"base_url": e.url}) for e in docker.engines
+        ]
+    return [resolve(docker.url)]
+
+
+def remote_engines(docker: Any) -> list[Engine]:
+    return [e for e in engines(docker) if e.remote]
+
+
+def elsewhere(docker: Any) -> str:
+    """'' when every engine is on this machine; else what the host pane and `check` add to say
     whose disk, swap and backups they read: 'on console-box (the Docker engine is on db-1)'."""
-    engine = resolve(url)
-    if not engine.remote:
+    remote = remote_engines(docker)
+    if not remote:
         return ""
-    return f"on {this_machine()} (the Docker engine is on {engine.host})"
+    hosts = ", ".join(sorted({e.host for e in remote}))
+    what = "the Docker engine is" if len(remote) == 1 else "Docker engines are"
+    return f"on {this_machine()} ({what} on {hosts})"

@@ -111,8 +111,28 @@ class Poller:
             return state.interval
         return min(state.interval * 2**state.failures, max(self.max_backoff, state.interval))
 
+    async def backfill(self, source: Source) -> int:
+        """Once, before the first poll: the history a source can give of the time before the
+        console started (Prometheus's range queries), bounded by the source's timeout. A
+        failure costs the back-fill only; the polls go on as usual."""
+        look_back = getattr(source, "backfill", None)
+        if look_back is None:
+            return 0
+        state = self.state[source.name]
+        now = self.clock.now()
+        try:
+            async with asyncio.timeout(state.timeout):
+                readings = await look_back(now - self.store.history_s, now, state.interval)
+        except Exception as exc:  # includes TimeoutError
+            log.warning("source %s: no back-fill: %s", source.name, exc or type(exc).__name__)
+            return 0
+        added = self.store.backfill(readings)
+        log.info("source %s: back-filled %d samples", source.name, added)
+        return added
+
     async def _run(self, source: Source) -> None:
         woken = self._woken[source.name]
+        await self.backfill(source)
         while not self._stopping:
             started = time.monotonic()
             woken.clear()

@@ -49,11 +49,27 @@ class Container:
     mem_bytes: int | None = None
     mem_limit: int | None = None
     expected: bool = True  # named in the config (vs. found through the compose project)
+    host: str = ""  # the engine's name when there are several ([docker] engines)
+
+    @property
+    def where(self) -> str:
+        """The name the screen and the findings use: `host/name` when there are engines."""
+        return f"{self.host}/{self.name}" if self.host else self.name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EngineState:
+    """One engine of several: its name and, when this poll could not read it, why."""
+
+    name: str
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ContainersReading(Reading):
     containers: tuple[Container, ...] = ()
+    # With several engines: each one's state (a dead engine costs its rows, not the pane).
+    engines: tuple[EngineState, ...] = ()
     api: str = ""
     # Section 1.2: the API container's environment; None when not read.
     api_env: dict[str, str] | None = None
@@ -223,6 +239,31 @@ class TrafficReading(Reading):
         }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PromTrafficReading(TrafficReading):
+    """Traffic as Prometheus computed it: rates over its own window, every replica summed.
+
+    The same figures, under the same names, as the log-based reading (the pane, the charts and
+    the rollback triggers read them alike); there are no counts behind them here.
+    """
+
+    error_rate: float | None = None  # percent
+    request_rate: float | None = None  # per second
+    search_rate: float | None = None  # per minute
+
+    @property
+    def error_rate_pct(self) -> float | None:
+        return self.error_rate
+
+    @property
+    def requests_per_s(self) -> float | None:
+        return self.request_rate
+
+    @property
+    def searches_per_min(self) -> float | None:
+        return self.search_rate
+
+
 # --- smoke checks -----------------------------------------------------------------------------
 
 
@@ -246,3 +287,26 @@ class SmokeReading(Reading):
         # Section 6 "API uptime": the share of health probes that answered ok.
         health = self.get("api.health")
         return {"health_ok": None if health is None else float(health.ok)}
+
+
+# --- Alertmanager -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FiringAlert:
+    fingerprint: str
+    name: str  # the alertname label
+    severity: str  # the severity label ("" when absent)
+    summary: str  # the summary (or description) annotation
+    starts_at: float | None = None  # epoch seconds
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertmanagerReading(Reading):
+    """Alertmanager's firing alerts for the launch (its matchers), not silenced or inhibited."""
+
+    alerts: tuple[FiringAlert, ...] = ()
+
+    def metrics(self) -> dict[str, float | None]:
+        return {"alertmanager_firing": float(len(self.alerts))}

@@ -1,20 +1,22 @@
-"""Readings into levels: thresholds, sustained conditions, and the alerts that fire.
+"""Readings into levels: thresholds, sustained conditions, findings per pane, and the alerts a
+finding or a silent source raises.
 
-Pure functions over the store and the config: no I/O, no Textual. Everything the screen
-colours and every alert it lists is decided here.
+Pure functions over the store and the config: no I/O, no Textual. These are the judge's
+(console.judge) building blocks; nothing else calls them to decide what the screen says.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 
 from console.config import Band, Config, Trigger
 from console.durations import format_duration
 from console.readings import (
     LOG_PAGE_PATTERNS,
+    AlertmanagerReading,
     ContainersReading,
     HostReading,
     PoolReading,
@@ -125,7 +127,7 @@ class TriggerState:
 
     @property
     def text(self) -> str:
-        limit = f"> {self.trigger.above:g}{_UNIT[self.metric]}"
+        limit = f"> {self.trigger.above:g}{UNIT[self.metric]}"
         window = format_duration(self.trigger.sustained)
         held = format_duration(self.state.held_for)
         if self.state.fired:
@@ -141,18 +143,8 @@ class Alert:
     rollback: bool = False
 
 
-@dataclass(slots=True)
-class Assessment:
-    panes: dict[str, list[Finding]] = field(default_factory=dict)
-    triggers: list[TriggerState] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
-
-    def pane_level(self, pane: str) -> Level:
-        return worst(f.level for f in self.panes.get(pane, []))
-
-
-_UNIT = {"error_rate_5xx": "%", "p99_latency": "s", "pool_usage": "%"}
-_TRIGGER_TITLES = {
+UNIT = {"error_rate_5xx": "%", "p99_latency": "s", "pool_usage": "%"}
+TRIGGER_TITLES = {
     "error_rate_5xx": "5xx error rate",
     "p99_latency": "P99 latency",
     "pool_usage": "DB pool usage",
@@ -203,6 +195,13 @@ def error_level(error: str) -> Level:
 
 def container_findings(r: ContainersReading, config: Config) -> list[Finding]:
     out: list[Finding] = []
+    for engine in r.engines:
+        if engine.error is not None:
+            # A dead engine is one row: its containers cannot be seen, which is the news.
+            level = error_level(engine.error)
+            out.append(
+                Finding(f"engine:{engine.name}", f"engine {engine.name}", level, engine.error)
+            )
     for c in r.containers:
         if c.state == "running":
             level = {"unhealthy": Level.CRIT, "starting": Level.WARN}.get(c.health or "", Level.OK)
@@ -213,7 +212,7 @@ def container_findings(r: ContainersReading, config: Config) -> list[Finding]:
         else:
             level = Level.CRIT if c.expected else Level.WARN
             value = c.state if c.exit_code is None else f"{c.state} ({c.exit_code})"
-        out.append(Finding(f"container:{c.name}", c.name, level, value))
+        out.append(Finding(f"container:{c.where}", c.where, level, value))
     api = next((c for c in r.containers if c.name == r.api), None)
     if api is not None and api.state == "running":
         out.append(
@@ -236,9 +235,7 @@ def pool_findings(r: PoolReading, config: Config) -> list[Finding]:
     return [
         Finding("pool_usage", "pool usage", level_for(usage, t.pool_usage), pct(usage)),
         Finding("pool_waiting", "waiting", level_for(waiting, t.pool_waiting), str(waiting)),
-        Finding(
-            "pool_maxwait", "max wait", Level.WARN if maxwait >= 1 else Level.OK, seconds(maxwait)
-        ),
+        Finding("pool_maxwait", "max wait", level_for(maxwait, t.pool_maxwait), seconds(maxwait)),
     ]
 
 
@@ -285,16 +282,20 @@ def host_findings(r: HostReading, config: Config) -> list[Finding]:
     ]
     if r.newest_backup_age_s is not None or r.ok:
         age = r.newest_backup_age_s
-        level = Level.CRIT if age is None or age >= 24 * 3600 else Level.OK
         out.append(
             Finding(
                 "db.backup_age",
                 "backup age",
-                level,
+                backup_level(age, config),
                 "none found" if age is None else format_duration(age),
             )
         )
     return out
+
+
+def backup_level(age: float | None, config: Config) -> Level:
+    """Section 1.3 "Backup completed within last 24h" (BUY-2057), for the pane and the P0 gate."""
+    return Level.CRIT if age is None or age >= config.prelaunch.backup_max_age else Level.OK
 
 
 def traffic_findings(r: TrafficReading, config: Config) -> list[Finding]:
@@ -329,6 +330,23 @@ def smoke_findings(r: SmokeReading, config: Config) -> list[Finding]:
     ]
 
 
+# Alertmanager's severities that page: its alert is critical here too; any other is a warning.
+_PAGING = {"critical", "crit", "page", "p1", "emergency"}
+
+
+def alertmanager_findings(r: AlertmanagerReading, config: Config) -> list[Finding]:
+    """Each firing alert of the launch's, as Alertmanager (and its `for:`) decided it."""
+    return [
+        Finding(
+            f"am:{a.fingerprint}",
+            a.name,
+            Level.CRIT if a.severity.lower() in _PAGING else Level.WARN,
+            a.summary or a.severity or "firing",
+        )
+        for a in r.alerts
+    ]
+
+
 _PANE_RULES = {
     "containers": (ContainersReading, container_findings),
     "pgbouncer": (PoolReading, pool_findings),
@@ -337,7 +355,14 @@ _PANE_RULES = {
     "host": (HostReading, host_findings),
     "traffic": (TrafficReading, traffic_findings),
     "smoke": (SmokeReading, smoke_findings),
+    "alertmanager": (AlertmanagerReading, alertmanager_findings),
 }
+# Sources that exist only when configured: judged once they have given a reading.
+_OPTIONAL = {"alertmanager"}
+
+
+def judged_sources(store: Store) -> list[str]:
+    return [s for s in _PANE_RULES if s not in _OPTIONAL or store.latest(s) is not None]
 
 
 def pane_findings(source: str, store: Store, config: Config) -> list[Finding]:
@@ -385,54 +410,33 @@ def source_alert(source: str, store: Store) -> Alert | None:
     return Alert(f"source:{source}", Level.WARN, f"{source}: {since}{why}")
 
 
+TRIGGER_METRICS = ("error_rate_5xx", "p99_latency", "pool_usage")
+TRIGGER_SOURCE = {"error_rate_5xx": "traffic", "p99_latency": "traffic", "pool_usage": "pgbouncer"}
+
+
+def trigger_series(store: Store, config: Config, metric: str) -> tuple[list[Sample], float]:
+    """A trigger metric's samples and the silence that breaks its run (a few missed polls)."""
+    series = list(store.series(metric))
+    cadence = config.poll.for_source(TRIGGER_SOURCE[metric])
+    return series, max_gap(series, cadence.interval)
+
+
 def trigger_states(store: Store, config: Config, now: float) -> list[TriggerState]:
+    """Each rollback trigger over the store's history alone (no remembered onsets: the judge's
+    console.judge.triggers counts past the history window)."""
     out = []
-    triggers = config.rollback_triggers
-    for metric in ("error_rate_5xx", "p99_latency", "pool_usage"):
-        trigger: Trigger = getattr(triggers, metric)
-        source = "traffic" if metric != "pool_usage" else "pgbouncer"
-        cadence = config.poll.for_source(source)
-        series = store.series(metric)
-        # Samples arrive once per interval of console time; allow a few missed polls.
-        gap = _max_gap(series, cadence.interval)
+    for metric in TRIGGER_METRICS:
+        trigger: Trigger = getattr(config.rollback_triggers, metric)
+        series, gap = trigger_series(store, config, metric)
         state = sustained(series, trigger.above, trigger.sustained, now, gap)
         value = series[-1][1] if series else None
-        out.append(TriggerState(metric, _TRIGGER_TITLES[metric], trigger, state, value))
+        out.append(TriggerState(metric, TRIGGER_TITLES[metric], trigger, state, value))
     return out
 
 
-def _max_gap(series: Iterable[Sample], interval: float) -> float:
+def max_gap(series: Iterable[Sample], interval: float) -> float:
     # The spacing of recent samples tells how far apart console time puts them (the demo runs
     # faster than the wall); a silence of more than four spacings is a gap.
     times = [t for t, _ in list(series)[-4:]]
     spacing = max((b - a for a, b in itertools.pairwise(times)), default=interval)
     return 4 * max(spacing, interval)
-
-
-def assess(store: Store, config: Config, now: float) -> Assessment:
-    result = Assessment()
-    for source in _PANE_RULES:
-        result.panes[source] = pane_findings(source, store, config)
-    result.triggers = trigger_states(store, config, now)
-    alerts: list[Alert] = []
-    for t in result.triggers:
-        if t.state.fired:
-            alerts.append(Alert(f"rollback:{t.metric}", Level.CRIT, t.text, rollback=True))
-    for t in result.triggers:
-        if t.state.holding and not t.state.fired:
-            alerts.append(Alert(f"trigger:{t.metric}", Level.WARN, t.text, rollback=True))
-    for source in _PANE_RULES:
-        alert = source_alert(source, store)
-        if alert is not None:
-            alerts.append(alert)
-    problems = [
-        (f.level, pane, f)
-        for pane, findings in result.panes.items()
-        for f in findings
-        if f.level >= Level.WARN and f.id != "source"
-    ]
-    problems.sort(key=lambda item: -item[0])
-    for level, pane, f in problems:
-        alerts.append(Alert(f"{pane}:{f.id}", level, f"{pane}: {f.title} {f.shown}"))
-    result.alerts = alerts
-    return result

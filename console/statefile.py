@@ -36,8 +36,24 @@ class _Milestone(_Shape):
     passed: bool | None
     at: FiniteFloat
     values: list[tuple[str, bool | None, str]]
+    note: str = ""
 
     model_config = ConfigDict(extra="forbid", strict=False)  # JSON has lists, not tuples
+
+
+class _Onset(_Shape):
+    since: FiniteFloat
+    seen: FiniteFloat
+
+    model_config = ConfigDict(extra="forbid", strict=False)  # an int is a fine time too
+
+
+class _Frozen(_Shape):
+    """The first hour's figures or the T-15 board: written by the judge, read as plain data."""
+
+    at: FiniteFloat
+
+    model_config = ConfigDict(extra="allow", strict=False)
 
 
 class _State(_Shape):
@@ -50,6 +66,9 @@ class _State(_Shape):
     last_status_post: FiniteFloat | None = None
     rollback_at: FiniteFloat | None = None
     error_trigger_at: FiniteFloat | None = None
+    first_hour: _Frozen | None = None
+    trigger_onsets: dict[str, _Onset] = {}
+    board_t15: _Frozen | None = None
 
 
 def check_state(raw: Any) -> None:

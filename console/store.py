@@ -70,6 +70,29 @@ class Store:
             while series and series[0][0] < horizon:
                 series.popleft()
 
+    def backfill(self, readings: Iterable[Reading]) -> int:
+        """History from before the console started (a source that can look back, such as
+        Prometheus): only the metric series take it, oldest first and never after a sample the
+        store already has; the latest reading and the ages stay the live polls'. Returns how
+        many samples were added."""
+        added = 0
+        for reading in readings:
+            if not reading.ok:
+                continue
+            for name, value in reading.metrics().items():
+                series = self._series.get(name)
+                if series is None:
+                    series = self._series[name] = deque(maxlen=self.max_samples)
+                if series and reading.at <= series[-1][0]:
+                    continue
+                if reading.at < self.clock.now() - self.history_s:
+                    continue
+                series.append((reading.at, value))
+                added += 1
+        if added:
+            self.version += 1
+        return added
+
     @staticmethod
     def _metric_names(reading: Reading) -> Iterable[str]:
         # An empty reading of the same type names the metrics its source would have given.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import sys
 import tempfile
@@ -30,10 +31,11 @@ from config import DEMO, shipped  # noqa: E402
 from console.alerting import AlertTracker  # noqa: E402
 from console.clock import FrozenClock  # noqa: E402
 from console.config import Poll, load_config  # noqa: E402
+from console.judge import judge, remember  # noqa: E402
+from console.launchday import LaunchState  # noqa: E402
 from console.recording.observe import Observer  # noqa: E402
 from console.recording.reader import Recording  # noqa: E402
 from console.recording.recorder import Recorder  # noqa: E402
-from console.rules import assess  # noqa: E402
 from console.sim import SimStack, sim_sources  # noqa: E402
 from console.store import Store, stale_after  # noqa: E402
 
@@ -48,6 +50,11 @@ class Timed:
     def reading(self, reading) -> None:
         t = time.thread_time()
         self.recorder.reading(reading)
+        self.cpu += time.thread_time() - t
+
+    def state(self, state) -> None:
+        t = time.thread_time()
+        self.recorder.state(state)
         self.cpu += time.thread_time() - t
 
     def event(self, kind, key, data) -> None:
@@ -68,6 +75,7 @@ async def day(path: str, before: float, after: float) -> dict:
     sink = Timed(recorder)
     observer = Observer(sink)
     tracker = AlertTracker()
+    state = LaunchState()
     due = dict.fromkeys((s.name for s in sources), clock.now())
     readings = 0
     judge_cpu = 0.0
@@ -83,11 +91,13 @@ async def day(path: str, before: float, after: float) -> dict:
                 readings += 1
                 due[source.name] = now + config.poll.for_source(source.name).interval
         t = time.thread_time()
-        assessment = assess(store, config, now)
-        tracked, _ = tracker.update(assessment.alerts, now)
+        judgement = judge(store, config, state, now)
+        remember(state, judgement)
+        tracked, _ = tracker.update(judgement.alerts, now)
         judge_cpu += time.thread_time() - t
         t = time.thread_time()
-        observer.findings(assessment.panes)
+        sink.state(dataclasses.asdict(state))  # the runbook state, as the console records it
+        observer.findings(judgement.panes)
         observer.alerts(tracked)
         sink.cpu += time.thread_time() - t
         if not rolled_back and now >= launch + 17 * 60:  # the rollback, as the runbook says

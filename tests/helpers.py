@@ -69,15 +69,18 @@ def demo_app(
 
 
 async def replay(app: LaunchConsole, clock: FrozenClock, until_offset: float, step: float = 60.0):
-    """Sweep every source once per `step` of simulated time (1 s of wall each) up to the offset.
+    """Sweep every source once per `step` of simulated time (1 s of wall each) up to the offset,
+    judging after each sweep as a watching console does (milestones are judged when they come).
 
     Works on an app that is not running (rules-level tests) and on a running one (snapshots).
     """
     target = app.config.launch.epoch + until_offset
     await app.poller.sweep()
+    app.judge_now()
     while clock.now() + step <= target:
         clock.advance(step, wall=1.0)
         await app.poller.sweep()
+        app.judge_now()
     if app.is_running:
         app.refresh_panes()
 

@@ -6,6 +6,7 @@ as the console's refresh does; at T+17m the rollback's effects reach the stack.
 """
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
 
@@ -13,11 +14,12 @@ import pytest
 
 from console.alerting import AlertTracker
 from console.clock import FrozenClock
+from console.judge import judge, remember
+from console.launchday import LaunchState
 from console.recording.observe import Observer
 from console.recording.reader import Recording
 from console.recording.recorder import Recorder
 from console.report.write import write_report
-from console.rules import assess
 from console.sim import SimStack, sim_sources
 from console.store import Store, stale_after
 from tests.helpers import LAUNCH, demo_config
@@ -35,16 +37,19 @@ async def record_day(path: str) -> None:
     store = Store(clock, config.poll.history, stale_after(config))
     recorder = Recorder(path, clock, config=config, mode="DEMO", detail="day", batch_s=0.05)
     observer, tracker = Observer(recorder), AlertTracker()
-    recorder.state({"owners": {}, "incidents": []})
+    state = LaunchState()
+    recorder.state(dataclasses.asdict(state))
     while clock.now() <= LAUNCH + 11 * 3600:
         now = clock.now()
         for source in sources:
             reading = await source.read()
             store.record(reading)
             recorder.reading(reading)
-        assessment = assess(store, config, now)
-        tracked, _ = tracker.update(assessment.alerts, now)
-        observer.findings(assessment.panes)
+        judgement = judge(store, config, state, now)
+        remember(state, judgement)
+        recorder.state(dataclasses.asdict(state))
+        tracked, _ = tracker.update(judgement.alerts, now)
+        observer.findings(judgement.panes)
         observer.alerts(tracked)
         if LAUNCH + 17 * 60 <= now < LAUNCH + 17 * 60 + STEP:
             stack.signal(config.docker.api, "HUP", now)

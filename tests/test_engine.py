@@ -58,9 +58,27 @@ def remote_config():
 
 
 def test_host_readings_say_whose_disk_they_are():
-    note = elsewhere("ssh://bolt@launch-host")
+    note = elsewhere(remote_config().docker)
     assert note == f"on {this_machine()} (the Docker engine is on launch-host)"
-    assert elsewhere("unix:///var/run/docker.sock") == ""
+    local = parse_config(
+        {"launch": {"at": "2026-04-23T14:00:00Z"}, "docker": {"url": "unix:///var/run/d.sock"}},
+        "local.toml",
+    )
+    assert elsewhere(local.docker) == ""
+    fleet = parse_config(
+        {
+            "launch": {"at": "2026-04-23T14:00:00Z"},
+            "docker": {
+                "engines": [
+                    {"name": "here", "url": "unix:///var/run/docker.sock"},
+                    {"name": "db", "url": "ssh://bolt@db-1"},
+                    {"name": "api", "url": "tcp://api-2:2376"},
+                ]
+            },
+        },
+        "fleet.toml",
+    )
+    assert elsewhere(fleet.docker) == f"on {this_machine()} (Docker engines are on api-2, db-1)"
     reading = HostReading(
         source="host",
         at=0.0,

@@ -366,7 +366,9 @@ async def test_a_state_file_of_the_wrong_shape_is_kept_aside_not_a_crash(tmp_pat
         text = assert_safe(app)
         assert "unreadable" in text and "owners.Bolt" in text
         assert "no open incident" in text  # started from an empty state
-    assert not path.exists() and (tmp_path / "launchday.json.unreadable").exists()
+    assert (tmp_path / "launchday.json.unreadable").exists()
+    # The console went on from an empty state (what it keeps now is its own, not the bad file's).
+    assert not path.exists() or json.loads(path.read_text())["owners"] == {}
 
 
 def test_a_crash_exits_promptly_whatever_is_still_running(tmp_path):

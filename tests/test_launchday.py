@@ -8,21 +8,20 @@ from typing import ClassVar
 
 import pytest
 
-from console.check import CheckResult
 from console.clock import FrozenClock
+from console.judge import judge, remember
+from console.judge.board import call, p0_gates
+from console.judge.checks import CheckResult
+from console.judge.status import launch_verdict
 from console.launchday import (
     Incident,
     LaunchState,
-    evaluate_milestone,
-    go_no_go,
     ladder,
     load_state,
-    p0_gates,
     p1_too_long,
-    record_due_milestones,
     save_state,
 )
-from console.readings import TrafficReading
+from console.readings import SmokeCheck, SmokeReading, TrafficReading
 from console.slack import NoWebhook, post
 from console.store import Store
 from tests.helpers import LAUNCH, demo_app, demo_config
@@ -44,28 +43,30 @@ GREEN = [
 
 
 def test_p0_gates_and_the_p1_gate():
-    state = LaunchState()
-    gates = p0_gates(GREEN, state)
+    state, config = LaunchState(), demo_config()
+    gates = p0_gates(GREEN, state, config)
     assert [g.ok for g in gates] == [True, True, True, True]
     state.incidents.append(Incident(1, "P1", "search down", 0.0, "rex"))
-    gates = p0_gates([check("db.backup_age", "crit", "25h old"), *GREEN[1:]], state)
+    gates = p0_gates([check("db.backup_age", "crit", "25h old"), *GREEN[1:]], state, config)
     assert [g.ok for g in gates] == [False, True, True, False]
     assert gates[3].value == "#1 search down"
-    assert p0_gates([], LaunchState())[0].ok is None  # no reading: not known, not green
+    assert p0_gates([], LaunchState(), config)[0].ok is None  # no reading: not known, not green
 
 
 def test_go_no_go_verdicts():
     config = demo_config()
     state = LaunchState(owners={o: "go" for o in config.launchday.go_owners})
     now = LAUNCH - 900
-    assert go_no_go(p0_gates(GREEN, state), state, config, now).call == "GO"
+    assert call(p0_gates(GREEN, state, config), state, config, now).call == "GO"
     state.owners["Link"] = "hold"
-    v = go_no_go(p0_gates(GREEN, state), state, config, now)
+    v = call(p0_gates(GREEN, state, config), state, config, now)
     assert (v.call, v.reason, v.new_launch) == ("HOLD", "Hold called by Link", None)
     del state.owners["Link"]
-    assert go_no_go(p0_gates(GREEN, state), state, config, now).reason == "waiting for Go from Link"
+    assert call(p0_gates(GREEN, state, config), state, config, now).reason == (
+        "waiting for Go from Link"
+    )
     failing = [check("api.health", "crit", "HTTP 503")] + [c for c in GREEN if c.id != "api.health"]
-    v = go_no_go(p0_gates(failing, state), state, config, now)
+    v = call(p0_gates(failing, state, config), state, config, now)
     assert v.call == "HOLD" and "launch delayed 30 min" in v.reason and "HTTP 503" in v.reason
     assert v.new_launch == LAUNCH + 1800  # 30 min after the planned launch
 
@@ -73,6 +74,13 @@ def test_go_no_go_verdicts():
 def store_with(err, p50, t=LAUNCH + 900):
     clock = FrozenClock(t)
     store = Store(clock, 4000, {})
+    store.record(
+        SmokeReading(
+            source="smoke",
+            at=t,
+            checks=(SmokeCheck(id="smoke.search", title="search", ok=True, detail="total 2841"),),
+        )
+    )
     store.record(
         TrafficReading(
             source="traffic",
@@ -98,10 +106,9 @@ def store_with(err, p50, t=LAUNCH + 900):
 )
 def test_t15_at_its_limits(err, p50, passed):
     # "P50 < 200ms", "error rate < 0.5%": exactly at the limit is not below it.
-    result = evaluate_milestone(
-        "t+15m", store_with(err, p50), GREEN, LaunchState(), demo_config(), LAUNCH
-    )
-    assert result.passed is passed
+    j = judge(store_with(err, p50), demo_config(), LaunchState(), LAUNCH + 900)
+    t15 = next(m for m in j.milestones if m.id == "t+15m")
+    assert t15.state == ("passed" if passed else "failed")
 
 
 def test_t15_new_incident_fails_it_and_milestones_are_recorded_once():
@@ -109,11 +116,12 @@ def test_t15_new_incident_fails_it_and_milestones_are_recorded_once():
     state = LaunchState()
     state.incidents.append(Incident(1, "P2", "slow search", LAUNCH + 60, "atlas"))
     store = store_with(0.1, 0.1)
-    assert record_due_milestones(store, GREEN, state, config, LAUNCH + 899) == []
-    assert record_due_milestones(store, GREEN, state, config, LAUNCH + 900) == ["t+15m"]
+    assert "t+15m" not in judge(store, config, state, LAUNCH + 899).facts.milestones
+    j = judge(store, config, state, LAUNCH + 900)
+    assert "t+15m" in j.facts.milestones and remember(state, j)
     assert state.milestones["t+15m"]["passed"] is False
     assert ["no new P1/P2", False, "1 new"] in state.milestones["t+15m"]["values"]
-    assert record_due_milestones(store, GREEN, state, config, LAUNCH + 960) == []
+    assert "t+15m" not in judge(store, config, state, LAUNCH + 960).facts.milestones
 
 
 def test_p1_walks_up_its_escalation_ladder():
@@ -213,11 +221,9 @@ async def test_copy_emits_osc52(tmp_path):
 
 
 def test_launch_verdict():
-    from console.launchday import launch_verdict
-
     config = demo_config()
     state = LaunchState()
-    gates = p0_gates(GREEN, state)
+    gates = p0_gates(GREEN, state, config)
     good = [("Product searches", "", "", True), ("Error rate (5xx)", "", "", True)]
     after = LAUNCH + 3601
     assert launch_verdict(state, good, gates, config, LAUNCH + 60)[0] == "PENDING"

@@ -169,7 +169,7 @@ def test_the_console_logs_its_start_and_alerts(tmp_path):
     try:
         read_until(fd, b"Countdown", time.monotonic() + 30)
         deadline = time.monotonic() + 20
-        while "alert firing" not in (log.read_text() if log.exists() else ""):
+        while "alert firing [warn]: host:" not in (log.read_text() if log.exists() else ""):
             assert time.monotonic() < deadline, "no alert logged"
             read_until(fd, b"\x1b", time.monotonic() + 1)  # drain the terminal meanwhile
         os.write(fd, b"q")

@@ -2,6 +2,8 @@ import pytest
 
 from console.clock import FrozenClock
 from console.config import Band
+from console.judge import judge
+from console.launchday import LaunchState
 from console.readings import (
     Container,
     ContainersReading,
@@ -12,7 +14,6 @@ from console.readings import (
 )
 from console.rules import (
     Level,
-    assess,
     container_findings,
     level_for,
     pane_findings,
@@ -215,7 +216,7 @@ def test_rollback_trigger_alerts_come_first():
         )
         clock.advance(60, wall=1)
     clock.advance(-60, wall=0)  # now == the newest sample
-    result = assess(store, config, clock.now())
+    result = judge(store, config, LaunchState(), clock.now())
     first = result.alerts[0]
     assert first.rollback and first.level is Level.CRIT
     assert first.text == "ROLLBACK TRIGGER: 5xx error rate > 5% for 10m00s (≥ 10m00s)"

@@ -1,7 +1,8 @@
 """The demo stack: deterministic, tells the launch story, and reacts to remediation."""
 
 from console.clock import FrozenClock
-from console.rules import assess
+from console.judge import judge
+from console.launchday import LaunchState
 from console.sim import SimStack, sim_sources
 from tests.helpers import LAUNCH, demo_app, replay
 
@@ -49,14 +50,18 @@ def test_restart_recovers_and_stopped_scraper_stops_writing():
 async def test_rollback_trigger_fires_before_t_plus_17m_in_the_launch_scenario():
     app, clock, _ = demo_app()
     await replay(app, clock, until_offset=17 * 60)
-    fired = [t.metric for t in assess(app.store, app.config, clock.now()).triggers if t.state.fired]
+    fired = [
+        t.metric
+        for t in judge(app.store, app.config, LaunchState(), clock.now()).triggers
+        if t.state.fired
+    ]
     assert "error_rate_5xx" in fired
 
 
 async def test_calm_scenario_fires_nothing():
     app, clock, _ = demo_app(scenario="calm")
     await replay(app, clock, until_offset=30 * 60)
-    result = assess(app.store, app.config, clock.now())
+    result = judge(app.store, app.config, LaunchState(), clock.now())
     assert not [t for t in result.triggers if t.state.holding]
 
 

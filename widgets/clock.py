@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Digits, Static
 
-from console.durations import format_countdown, format_duration, format_offset
+from console.durations import format_countdown
 from console.rules import Level
 from console.text import clean
 from console.timeline import PRE_LAUNCH, Countdown, next_milestone_text
@@ -56,13 +56,7 @@ class BigClock(Vertical):
     def show_countdown(self, c: Countdown, wall: str) -> bool:
         # Digits has no T: the sign says which side of T-0 we are on, the line says the rest.
         digits = format_countdown(c.offset)[1:]
-        nxt = c.next_milestone
-        upcoming = "all milestones passed"
-        if nxt is not None and c.to_next is not None:
-            owner = f" ({nxt.owner})" if nxt.owner else ""
-            upcoming = (
-                f"next {format_offset(nxt.at)} {nxt.title}{owner} in {format_duration(c.to_next)}"
-            )
+        upcoming = next_milestone_text(c)
         key = (digits, c.phase, upcoming, c.launch_utc, c.launch_local)
         if key == self._key:
             return False

@@ -63,6 +63,7 @@ class Row:
     order: int  # the configured services' order; others after
     cpu_value: float
     mem_value: float
+    host: str = ""  # the engine's name when there are several: rows group by it
 
     def cell(self, column: str) -> str:
         return getattr(self, column)
@@ -143,19 +144,39 @@ def container_rows(
     if order is None:  # the reading lists the configured services first, in their order
         order = {c.name: i for i, c in enumerate(r.containers) if c.expected}
     rows = []
+    for engine in r.engines:
+        if engine.error is None:
+            continue
+        # A dead engine is one row; the alert strip carries its whole error.
+        rows.append(
+            Row(
+                name=clean(f"{engine.name}/ (engine)"),
+                status=clean(engine.error.split(":", 1)[0]),
+                cpu="—",
+                mem="—",
+                up="—",
+                restarts="—",
+                level=levels.get(f"engine:{engine.name}", Level.UNKNOWN),
+                order=-1,
+                cpu_value=-1.0,
+                mem_value=-1.0,
+                host=engine.name,
+            )
+        )
     for c in r.containers:
-        level = levels.get(f"container:{c.name}", Level.UNKNOWN)
+        where = c.where
+        level = levels.get(f"container:{where}", Level.UNKNOWN)
         if c.name == r.api and "api_cpu" in levels:
             level = max(level, levels["api_cpu"])
-        cpu_pct = cpu(c.name, c.cpu_pct) if cpu else c.cpu_pct
-        mem_bytes = mem(c.name, c.mem_bytes) if mem else c.mem_bytes
+        cpu_pct = cpu(where, c.cpu_pct) if cpu else c.cpu_pct
+        mem_bytes = mem(where, c.mem_bytes) if mem else c.mem_bytes
         up = "—"
         if c.state == "running" and c.started_at is not None:
             up = uptime_text(now - c.started_at)
         rows.append(
             Row(
                 # Names and states come from the engine: characters, never markup or control.
-                name=clean(c.name),
+                name=clean(where),
                 status=clean(status_text(c)),
                 cpu="—" if cpu_pct is None else f"{cpu_pct:.0f}%",
                 mem="—" if mem_bytes is None else mem_text(mem_bytes),
@@ -165,6 +186,7 @@ def container_rows(
                 order=order.get(c.name, len(order)),
                 cpu_value=-1.0 if cpu_pct is None else cpu_pct,
                 mem_value=-1.0 if mem_bytes is None else float(mem_bytes),
+                host=c.host,
             )
         )
     return rows
@@ -178,9 +200,9 @@ def sort_rows(rows: list[Row], by: str) -> list[Row]:
     if by == "mem":
         return sorted(rows, key=lambda r: (-r.mem_value, r.name))
     # Problems first: critical, warning, unknown, then ok; the configured services in their
-    # order within a level, then the rest by name.
+    # order within a level, then the rest by name; with several engines, grouped by host.
     rank = {Level.CRIT: 0, Level.WARN: 1, Level.UNKNOWN: 2, Level.OK: 3}
-    return sorted(rows, key=lambda r: (rank[r.level], r.order, r.name))
+    return sorted(rows, key=lambda r: (rank[r.level], r.host, r.order, r.name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,8 +462,8 @@ class ContainersPane(Vertical):
     ) -> int:
         """Shows the reading; returns how many lines were redrawn."""
         self._all = container_rows(r, findings, now, order, self.cpu, self.mem)
-        self.cpu.keep(c.name for c in r.containers)
-        self.mem.keep(c.name for c in r.containers)
+        self.cpu.keep(c.where for c in r.containers)
+        self.mem.keep(c.where for c in r.containers)
         self._dim = dim
         self._set_level(level, subtitle)
         return self.table.set_rows(self._visible(), dim)

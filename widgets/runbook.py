@@ -16,11 +16,19 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Static
 
 from console.durations import format_duration
-from console.launchday import Gate, Incident, Verdict, ladder
+from console.judge.board import Gate, Verdict
+from console.launchday import Incident, ladder
 from console.text import clean, plain
 from widgets.help import HELP_BINDING
 
 OK, BAD, UNKNOWN = ("✔", "green"), ("✖", "bold red"), ("?", "magenta")
+MILESTONE_MARKS = {
+    "passed": OK,
+    "failed": BAD,
+    "not judged": UNKNOWN,
+    "in progress": ("▶", "yellow"),
+    "upcoming": ("·", "dim"),
+}
 
 
 def mark(ok: bool | str | None) -> tuple[str, str]:
@@ -39,12 +47,16 @@ class RunbookView:
     gates: list[Gate]
     owners: list[tuple[str, str]]  # owner, go|hold|—
     verdict: Verdict
-    milestones: list[tuple[str, str, str, bool | None, str]]  # id, at, title, passed, detail
+    # id, T-offset, "10:15 EDT · 14:15 UTC", title, state (upcoming, in progress, passed,
+    # failed, not judged), detail
+    milestones: list[tuple[str, str, str, str, str, str]]
     incidents: list[Incident]
     first_hour: list[tuple[str, str, str, bool | None]]
     now: float
     launch_zone_time: str  # the (delayed) launch time, for a HOLD
     verdict_line: tuple[str, str] = ("PENDING", "")
+    zone_note: str = ""  # the runbook's EST labels, an hour off in April: said once
+    milestones_line: str = ""  # how the milestones went, once none is ahead
 
 
 class RunbookScreen(Screen[None]):
@@ -181,9 +193,7 @@ class RunbookScreen(Screen[None]):
             text.append(f" {i}. {clean(owner):<6} {shown}\n", style=style)
         v = view.verdict
         text.append("\nRex calls: ", style="bold")
-        text.append(
-            f" {v.call} ", style="bold black on green" if v.call == "GO" else "bold white on red"
-        )
+        text.append(f" {v.call} ", style="bold black on green" if v.ok else "bold white on red")
         text.append(f"  {clean(v.reason)}\n")
         if v.new_launch is not None:
             text.append(f"new launch time: {view.launch_zone_time}\n", style="bold yellow")
@@ -191,11 +201,16 @@ class RunbookScreen(Screen[None]):
 
     def _milestones(self, view: RunbookView) -> Text:
         text = Text()
-        for _mid, at, title, passed, detail in view.milestones:
-            # A milestone with a verdict shows it; one without checks, or still to come, a dot.
-            symbol, style = mark(passed) if passed is not None else ("·", "dim")
-            text.append(f"{symbol} {at:<7} {clean(title)}", style=style)
+        if view.zone_note:
+            text.append(f"{clean(view.zone_note)}\n", style="yellow")
+        for _mid, at, when, title, state, detail in view.milestones:
+            # Only a milestone whose conditions held is ✔; a failed one ✖; one without a verdict
+            # (nothing to judge, no reading, not watched) ?; one under way ▶; one to come ·.
+            symbol, style = MILESTONE_MARKS.get(state, ("?", "magenta"))
+            text.append(f"{symbol} {at:<7} {when}  {clean(title)}", style=style)
             text.append(f"  {clean(detail)}\n", style="dim")
+        if view.milestones_line and all(m[4] != "upcoming" for m in view.milestones):
+            text.append(f"{clean(view.milestones_line)}\n", style="bold")
         return text
 
     def _incidents(self, view: RunbookView) -> Text:

@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from console.actions import silence
 from console.actions.plan import Aborted, Plan, Step
+from console.audit import operator
 from console.config import Config
 from console.control import CleanupPreview, Control
 from console.durations import format_duration
@@ -365,29 +367,42 @@ async def db_restore(config: Config, control: Control, operator: str, authoriser
     plan.steps = steps
     plan.done_by_hand = done
     plan.request = {"action": "db_restore", "operator": operator, "authoriser": authoriser}
-    return plan
+    return with_silence(plan, config, control)
 
 
 async def build_plan(name: str, config: Config, control: Control, now: float) -> Plan:
     """The plan for one of ACTIONS; `now` is the console's time (simulated in the demo)."""
     if name == "rollback":
-        return rollback(config, control, now)
-    if name == "disk_cleanup":
-        return await disk_cleanup(config, control)
-    if name == "restart_api":
-        return restart_api(config, control)
-    if name == "ingestion":
-        return await ingestion(config, control)
-    raise ValueError(f"unknown action {name!r}")
+        plan = rollback(config, control, now)
+    elif name == "disk_cleanup":
+        plan = await disk_cleanup(config, control)
+    elif name == "restart_api":
+        plan = restart_api(config, control)
+    elif name == "ingestion":
+        plan = await ingestion(config, control)
+    else:
+        raise ValueError(f"unknown action {name!r}")
+    return with_silence(plan, config, control)
+
+
+def with_silence(plan: Plan, config: Config, control: Control) -> Plan:
+    """Plans that page on purpose start by silencing the launch's alerts (when Alertmanager is
+    configured): the step is shown, confirmed and audited like the others."""
+    if silence.wanted(config, plan.action):
+        plan.steps.insert(0, silence.silence_step(config, control, plan.action, operator()))
+    return plan
 
 
 async def plan_from_request(request: dict[str, Any], config: Config, control: Control) -> Plan:
-    """The plan a request describes (`Plan.request`), built anew over `control`."""
+    """The plan a request describes (`Plan.request`), built anew over `control` (the same
+    steps, the silence included, as the console previewed)."""
     name = request.get("action")
     if name == "rollback":
-        return rollback(config, control, float(request["now"]), str(request.get("reason", "")))
+        plan = rollback(config, control, float(request["now"]), str(request.get("reason", "")))
+        return with_silence(plan, config, control)
     if name == "disk_cleanup":
-        return await disk_cleanup(config, control, request.get("preview"))
+        plan = await disk_cleanup(config, control, request.get("preview"))
+        return with_silence(plan, config, control)
     if name == "db_restore":
         return await db_restore(
             config, control, str(request["operator"]), str(request["authoriser"])

@@ -53,24 +53,27 @@ def exit_code(levels: list[str]) -> int:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from console.check import evaluate, render_json, render_table
+    from console.check import render_json, render_table
+    from console.judge import judge
+    from console.launchday import LaunchState
+    from console.poller import Poller
+    from console.store import Store
 
     config = options.load_target(args)
     log.info("check: config loaded: %s", config.source_path)
     sources, clock, _ = options.stack(config, args, one_shot=True)
+    store = Store(clock, 60, {})  # one sweep: nothing in it can go stale
 
     async def sweep():
-        from console.poller import Poller
-        from console.store import Store
-
-        poller = Poller(sources, Store(clock, 60, {}), clock, config.poll)
+        poller = Poller(sources, store, clock, config.poll)
         try:
             return await poller.sweep()
         finally:
             await poller.stop()
 
-    readings = asyncio.run(sweep())
-    results = evaluate(readings, config)
+    asyncio.run(sweep())
+    # The same judge as the console's; `check` prints its pre-launch items (Section 1 limits).
+    results = judge(store, config, LaunchState(), clock.now()).prelaunch
     print(render_json(results, clock.now()) if args.json else render_table(results))
     code = exit_code([r.level for r in results])
     counts = ", ".join(

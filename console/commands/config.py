@@ -62,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
     import config as shipped_files
     from console.config import load_config
     from console.config_files import ENV_VAR, ConfigNotFound, locate, searched
-    from console.engine import resolve
+    from console.engine import engines
     from console.errors import ConfigError
+    from console.redact import redact
 
     if args.print_default:
         sys.stdout.write(shipped_files.shipped(shipped_files.DEFAULT).read_text(encoding="utf-8"))
@@ -74,14 +75,20 @@ def run(args: argparse.Namespace) -> int:
         path = locate(args.check or args.config)
         config = load_config(path)
         try:  # where the engine is: read from the environment and docker's files, no connection
-            engine = resolve(config.docker.url)
+            found = engines(config.docker)
         except ValueError as exc:
             raise ConfigError(f"{path}: {exc}") from None
         print(
             f"{path}: ok — {config.launch.name} at {config.launch.at:%Y-%m-%d %H:%M} UTC, "
             f"{len(config.docker.services)} services, API {config.api.base_url}"
         )
-        print(f"Docker engine: {engine.describe()}{' (another machine)' if engine.remote else ''}")
+        for engine in found:
+            remote = " (another machine)" if engine.remote else ""
+            print(f"Docker engine: {engine.describe()}{remote}")
+        if config.prometheus.url:
+            print(f"Traffic: Prometheus at {redact(config.prometheus.url)}")
+        if config.alertmanager.url:
+            print(f"Alerts: Alertmanager at {redact(config.alertmanager.url)} too")
         return 0
     rows = [
         ("--config PATH|NAME", args.config or "not given"),

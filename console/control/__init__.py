@@ -15,6 +15,7 @@ class ContainerInfo:
     name: str
     state: str  # running, exited, ..., missing
     started_at: float | None = None
+    host: str = ""  # the engine it is on, when there are several ([docker] engines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,5 +68,10 @@ class Control(Protocol):
     async def backups(self) -> list[tuple[str, int, float]]: ...
 
     async def product_count(self) -> int: ...
+
+    # Alertmanager ([alertmanager] url): a silence of the launch's alerts during an action.
+    async def silence_alerts(self, comment: str) -> str: ...
+
+    async def silence_active(self, silence_id: str) -> bool: ...
 
     async def close(self) -> None: ...

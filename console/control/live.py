@@ -14,10 +14,10 @@ from docker.errors import NotFound
 from console.config import Config
 from console.control import Candidate, CleanupPreview, ContainerInfo
 from console.control import files as fs
-from console.engine import resolve as resolve_engine
-from console.engine import this_machine
+from console.engine import remote_engines, this_machine
 from console.sources.base import Blocking
 from console.sources.docker import docker_client, parse_time
+from console.sources.docker_fleet import engine_config
 from console.sources.http import ssl_context
 
 
@@ -25,32 +25,76 @@ class RemoteEngine(Exception):
     """An action that would act on two machines at once."""
 
 
+class AmbiguousContainer(Exception):
+    """A container name found on more than one engine."""
+
+
 class LiveControl:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.blocking = Blocking("control", workers=2)
         self._docker = None
+        # Several engines: a client each, and which engine each container was found on.
+        self._engines: dict[str, object] = {}
+        self._home: dict[str, str] = {}
         self.http = httpx.AsyncClient(
             base_url=config.api.base_url.rstrip("/"),
             verify=ssl_context(config.api.ca_file),
             timeout=httpx.Timeout(10.0),
         )
 
-    def _client(self):
+    def _client(self, name: str | None = None):
+        """The engine client for container `name` (the only engine's when there is one)."""
+        if self.config.docker.several:
+            return self._engine(self._home_of(name) if name else self.config.docker.engines[0].name)
         if self._docker is None:
             self._docker = docker_client(self.config)
         return self._docker
+
+    def _engine(self, engine: str):
+        client = self._engines.get(engine)
+        if client is None:
+            ref = next(e for e in self.config.docker.engines if e.name == engine)
+            client = self._engines[engine] = docker_client(engine_config(self.config, ref.url))
+        return client
+
+    def _home_of(self, name: str) -> str:
+        """Which engine container `name` is on: asked of every engine the first time; the one
+        found is used from then on (an action acts on exactly one host, and names it)."""
+        if name in self._home:
+            return self._home[name]
+        found = []
+        for ref in self.config.docker.engines:
+            try:
+                self._engine(ref.name).api.inspect_container(name)
+            except NotFound:
+                continue
+            found.append(ref.name)
+        if len(found) > 1:
+            raise AmbiguousContainer(
+                f"container {name} is on several engines ({', '.join(found)}): the console "
+                "will not guess which one to act on"
+            )
+        if not found:
+            raise NotFound(f"container {name} is on none of the engines")
+        self._home[name] = found[0]
+        return found[0]
 
     # containers -------------------------------------------------------------------------------
 
     def _info(self, name: str) -> ContainerInfo:
         try:
-            attrs = self._client().api.inspect_container(name)
+            client = self._client(name)
+            attrs = client.api.inspect_container(name)
         except NotFound:
+            self._home.pop(name, None)
             return ContainerInfo(name, "missing")
         state = attrs.get("State") or {}
         return ContainerInfo(
-            name, state.get("Status", "unknown"), parse_time(state.get("StartedAt"))
+            name,
+            state.get("Status", "unknown"),
+            parse_time(state.get("StartedAt")),
+            host=self._home.get(name, ""),
         )
 
     async def container(self, name: str) -> ContainerInfo:
@@ -58,17 +102,17 @@ class LiveControl:
 
     async def stop(self, name: str) -> None:
         timeout = int(self.config.actions.stop_timeout)
-        await self.blocking.run(lambda: self._client().api.stop(name, timeout=timeout))
+        await self.blocking.run(lambda: self._client(name).api.stop(name, timeout=timeout))
 
     async def start(self, name: str) -> None:
-        await self.blocking.run(lambda: self._client().api.start(name))
+        await self.blocking.run(lambda: self._client(name).api.start(name))
 
     async def restart(self, name: str) -> None:
         timeout = int(self.config.actions.stop_timeout)
-        await self.blocking.run(lambda: self._client().api.restart(name, timeout=timeout))
+        await self.blocking.run(lambda: self._client(name).api.restart(name, timeout=timeout))
 
     async def signal(self, name: str, signal: str) -> None:
-        await self.blocking.run(lambda: self._client().api.kill(name, signal=f"SIG{signal}"))
+        await self.blocking.run(lambda: self._client(name).api.kill(name, signal=f"SIG{signal}"))
 
     async def run_command(self, argv: list[str]) -> tuple[int, str]:
         # An argument list, never a shell string: nothing in it is interpreted by a shell.
@@ -102,22 +146,30 @@ class LiveControl:
         usage = await self.blocking.run(shutil.disk_usage, self.config.host.disk_path)
         return usage.used, usage.used + usage.free
 
+    def _all_clients(self) -> list:
+        if self.config.docker.several:
+            return [self._engine(e.name) for e in self.config.docker.engines]
+        return [self._client()]
+
     def _prune_estimate(self) -> int | None:
-        try:
-            df = self._client().api.df()
-        except Exception:
-            return None
-        dangling = sum(
-            i.get("Size", 0)
-            for i in df.get("Images") or []
-            if not i.get("RepoTags") or i.get("RepoTags") == ["<none>:<none>"]
-        )
-        cache = sum(c.get("Size", 0) for c in df.get("BuildCache") or [] if not c.get("InUse"))
-        return dangling + cache
+        total = 0
+        for client in self._all_clients():
+            try:
+                df = client.api.df()
+            except Exception:
+                return None
+            total += sum(
+                i.get("Size", 0)
+                for i in df.get("Images") or []
+                if not i.get("RepoTags") or i.get("RepoTags") == ["<none>:<none>"]
+            )
+            total += sum(c.get("Size", 0) for c in df.get("BuildCache") or [] if not c.get("InUse"))
+        return total
 
     async def cleanup_preview(self) -> CleanupPreview:
-        engine = resolve_engine(self.config.docker.url)
-        if engine.remote:
+        remote = remote_engines(self.config.docker)
+        if remote:
+            engine = remote[0]
             # The files and the disk are this machine's, the images the engine's: one plan over
             # two hosts would verify on the wrong one. Refused before anything is looked at.
             raise RemoteEngine(
@@ -142,12 +194,14 @@ class LiveControl:
         # Not `docker system prune`: that also removes stopped containers, such as a scraper the
         # rollback stopped, which could then not be resumed. Only dangling images and build
         # cache go.
-        api = self._client().api
-        images = api.prune_images(filters={"dangling": True})
-        reclaimed = int(images.get("SpaceReclaimed") or 0)
-        # An engine without a build cache answers an error: then there is nothing to prune.
-        with contextlib.suppress(Exception):
-            reclaimed += int(api.prune_builds().get("SpaceReclaimed") or 0)
+        reclaimed = 0
+        for client in self._all_clients():  # every engine here (a remote one was refused)
+            api = client.api
+            images = api.prune_images(filters={"dangling": True})
+            reclaimed += int(images.get("SpaceReclaimed") or 0)
+            # An engine without a build cache answers an error: then there is nothing to prune.
+            with contextlib.suppress(Exception):
+                reclaimed += int(api.prune_builds().get("SpaceReclaimed") or 0)
         return f"{reclaimed} bytes reclaimed (dangling images, build cache)"
 
     async def prune(self) -> str:
@@ -182,9 +236,31 @@ class LiveControl:
             row = await cur.fetchone()
             return int(row[0])
 
+    # Alertmanager -----------------------------------------------------------------------------
+
+    async def silence_alerts(self, comment: str) -> str:
+        from console.audit import operator
+        from console.sources.alertmanager import AlertmanagerClient
+
+        client = AlertmanagerClient(self.config.alertmanager, timeout=10.0)
+        try:
+            return await client.silence(comment, created_by=operator())
+        finally:
+            await client.close()
+
+    async def silence_active(self, silence_id: str) -> bool:
+        from console.sources.alertmanager import AlertmanagerClient
+
+        client = AlertmanagerClient(self.config.alertmanager, timeout=10.0)
+        try:
+            return await client.state(silence_id) == "active"
+        finally:
+            await client.close()
+
     async def close(self) -> None:
         await self.http.aclose()
-        if self._docker is not None:
-            docker, self._docker = self._docker, None
-            await self.blocking.run(docker.close)
+        clients = [c for c in (self._docker, *self._engines.values()) if c is not None]
+        self._docker, self._engines = None, {}
+        for client in clients:
+            await self.blocking.run(client.close)
         self.blocking.close()

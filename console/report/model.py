@@ -1,9 +1,12 @@
 """The post-mortem from a recording, as plain data: what the renderers (md, json, html) show.
 
-Everything the console judged is judged again here by the same functions, on the store as the
-replayer rebuilds it at the instant that matters: the go/no-go board at T-15, the first-hour
-criteria at T+1h, the launch verdict at the end. What people did (ticks, Go/Hold, incidents,
-numbers, posts, actions) comes from the recorded state and audit events.
+What the console judged comes from its judge (console.judge), never from a judgement of the
+report's own: the facts the console kept in its runbook state (milestone results, the first
+hour frozen at T+1h, the go/no-go board when the T-15 decision was made) are read from the
+recorded state; what a recording lacks (an older one, a console that was not running then) is
+the judge's Judgement on the store as the replayer rebuilds it at that instant. The verdict is
+the judge's at the end of the recording. What people did (ticks, Go/Hold, incidents, numbers,
+posts, actions) comes from the recorded state and audit events.
 """
 
 from __future__ import annotations
@@ -13,13 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.check import evaluate as evaluate_checks
 from console.config import Config
 from console.durations import format_duration, format_offset
-from console.launchday import ESCALATION, first_hour, go_no_go, launch_verdict, p0_gates
+from console.judge import Judgement, judge
+from console.launchday import ESCALATION, LaunchState
 from console.recording.reader import Event, Recording
 from console.replay import Replayer, launch_state
-from console.sources import SOURCE_NAMES
 
 # The series charted over the day: metric -> (title, unit, thresholds band or None).
 CHARTED = {
@@ -104,16 +106,6 @@ def build(recording: Recording) -> Report:
     series = _series(recording)
     final = launch_state(recording.state_at(end))
 
-    # The first hour, judged once it is over (or at the end of a shorter recording).
-    t1 = min(end, epoch + 3600)
-    hour_at: float | None = None
-    criteria: list[tuple[str, str, str, bool | None]] = []
-    if t1 >= epoch and start <= t1:
-        hour_at = t1
-        replayer.seek(t1)
-        criteria = first_hour(replayer.store, config, t1, replayer.state())
-    replayer.seek(end)
-    gates_end = p0_gates(_checks(replayer, config), final)
     actions = _actions(recording.events("audit"))
     rollbacks = sorted(
         {a.start for a in actions if a.action == "rollback" and a.outcome != "cancelled"}
@@ -123,9 +115,27 @@ def build(recording: Recording) -> Report:
         # Section 6: a rollback executed is a failed launch, whether or not the console's
         # state remembered it: the audit trail says it ran.
         final.rollback_at = rollbacks[0]
-    verdict = launch_verdict(final, criteria, gates_end, config, end)
 
-    board, board_missing = _board(replayer, config, start, end)
+    # The first hour: as the console froze it at T+1h; else as the judge measures it on the
+    # store rebuilt at T+1h (or at the end of a shorter recording).
+    t1 = min(end, epoch + 3600)
+    hour_at: float | None = None
+    criteria: list[tuple[str, str, str, bool | None]] = []
+    if final.first_hour is not None:
+        hour_at = final.first_hour.get("at")
+    elif t1 >= epoch and start <= t1:
+        hour_at = t1
+        at_t1 = _judged(replayer, config, t1)
+        if at_t1.first_hour_frozen is not None:
+            final.first_hour = at_t1.first_hour_frozen
+        else:
+            criteria = at_t1.first_hour  # the recording ends inside the first hour
+    at_end = _judged(replayer, config, end, final)
+    if final.first_hour is not None:
+        criteria = at_end.first_hour
+    verdict = at_end.verdict
+
+    board, board_missing = _board(replayer, config, start, end, final)
     events = recording.events()
     alerts = _alerts(events, recording, series)
     return Report(
@@ -150,7 +160,7 @@ def build(recording: Recording) -> Report:
         verdict=verdict,
         first_hour_at=hour_at,
         first_hour=criteria,
-        milestones=_milestones(config, final, end),
+        milestones=_milestones(config, at_end),
         alerts=alerts,
         incidents=_incidents(final, end),
         actions=actions,
@@ -168,9 +178,13 @@ def build(recording: Recording) -> Report:
     )
 
 
-def _checks(replayer: Replayer, config: Config):
-    readings = [r for r in (replayer.store.good(s) for s in SOURCE_NAMES) if r is not None]
-    return evaluate_checks(readings, config)
+def _judged(
+    replayer: Replayer, config: Config, t: float, state: LaunchState | None = None
+) -> Judgement:
+    """The judge's Judgement at console time `t` of the recording (the recorded state then,
+    unless one is given)."""
+    replayer.seek(t)
+    return judge(replayer.store, config, state if state is not None else replayer.state(), t)
 
 
 def _series(recording: Recording) -> dict[str, list[tuple[float, float]]]:
@@ -194,55 +208,63 @@ def _series(recording: Recording) -> dict[str, list[tuple[float, float]]]:
 
 
 def _board(
-    replayer: Replayer, config: Config, start: float, end: float
+    replayer: Replayer, config: Config, start: float, end: float, final: LaunchState
 ) -> tuple[dict[str, Any] | None, str]:
-    """The go/no-go board as it stood at T-15 (runbook Section 2)."""
+    """The go/no-go board when the T-15 decision was made (runbook Section 2): as the console
+    kept it, else the judge's board at T-15."""
+    kept = final.board_t15
+    if kept is not None:
+        return {
+            "at": kept["at"],
+            "gates": [{"title": t, "ok": ok, "value": v} for _, t, ok, v in kept["gates"]],
+            "owners": [
+                {"owner": o, "call": kept["owners"].get(o, "")} for o in config.launchday.go_owners
+            ],
+            "call": kept["call"],
+            "reason": kept["reason"],
+        }, ""
     at = config.launch.epoch - 900
     if not start <= at <= end:
         epoch = config.launch.epoch
         span = f"{format_offset(round(start - epoch))} to {format_offset(round(end - epoch))}"
         return None, f"T-15 is outside the recording ({span})"
-    replayer.seek(at)
+    j = _judged(replayer, config, at)
     state = replayer.state()
-    gates = p0_gates(_checks(replayer, config), state)
-    verdict = go_no_go(gates, state, config, at)
     return {
         "at": at,
-        "gates": [{"title": g.title, "ok": g.ok, "value": g.value} for g in gates],
+        "gates": [{"title": g.title, "ok": g.ok, "value": g.value} for g in j.gates],
         "owners": [
             {"owner": o, "call": state.owners.get(o, "")} for o in config.launchday.go_owners
         ],
-        "call": verdict.call,
-        "reason": verdict.reason,
+        "call": j.board.call,
+        "reason": j.board.reason,
     }, ""
 
 
-def _milestones(config: Config, state, end: float) -> list[dict[str, Any]]:
-    out = []
-    for m in config.milestones:
-        result = state.milestones.get(m.id)
-        due = config.launch.epoch + m.at
-        if result is not None:
-            passed = result.get("passed")
-            word = "passed" if passed is True else "FAILED" if passed is False else "unknown"
-        else:
-            word = "not evaluated" if due <= end else "not reached"
-        out.append(
-            {
-                "id": m.id,
-                "offset": format_offset(m.at),
-                "title": m.title,
-                "owner": m.owner,
-                "due": due,
-                "result": word,
-                "at": result.get("at") if result else None,
-                "values": [
-                    {"what": w, "ok": ok, "value": v}
-                    for w, ok, v in (result or {}).get("values", [])
-                ],
-            }
-        )
-    return out
+def _milestones(config: Config, j: Judgement) -> list[dict[str, Any]]:
+    """Each milestone as the judge sees it at the end of the recording (kept results as kept)."""
+    words = {
+        "passed": "passed",
+        "failed": "FAILED",
+        "not judged": "not judged",
+        "in progress": "not decided",
+        "upcoming": "not reached",
+    }
+    by_id = {m.id: m for m in config.milestones}
+    return [
+        {
+            "id": m.id,
+            "offset": format_offset(m.offset),
+            "title": m.title,
+            "owner": by_id[m.id].owner if m.id in by_id else m.owner,
+            "due": m.due,
+            "result": words.get(m.state, m.state),
+            "at": m.judged_at,
+            "values": [{"what": w, "ok": ok, "value": v} for w, ok, v in m.items],
+            "note": m.detail if not m.items else "",
+        }
+        for m in j.milestones
+    ]
 
 
 def _alerts(
@@ -442,12 +464,15 @@ def _runbook_text(change: dict[str, Any], config: Config) -> str:
     if name == "milestones":
         if not new:
             return ""
-        word = {True: "passed", False: "FAILED", None: "unknown"}[new.get("passed")]
-        return f"milestone {key} {word}: " + "; ".join(
-            f"{w} {v}" for w, _, v in new.get("values", [])
-        )
+        word = {True: "passed", False: "FAILED", None: "not judged"}[new.get("passed")]
+        seen = "; ".join(f"{w} {v}" for w, _, v in new.get("values", []))
+        return f"milestone {key} {word}: " + (seen or new.get("note", ""))
     if name == "manual":
-        what = {"ga4_users": "GA4 users", "ph_votes": "Product Hunt upvotes"}.get(key, key)
+        what = {
+            "ga4_users": "GA4 users",
+            "ga4_sessions": "GA4 sessions",
+            "ph_votes": "Product Hunt upvotes",
+        }.get(key, key)
         return f"{what} entered: {new}"
     if name == "last_status_post":
         return "status update posted to Slack"
@@ -455,6 +480,13 @@ def _runbook_text(change: dict[str, Any], config: Config) -> str:
         return "rollback executed" if new else "rollback mark cleared"
     if name == "error_trigger_at":
         return "rollback trigger fired: error rate > 5% sustained > 10 min" if new else ""
+    if name == "first_hour":
+        # One change per figure when it is frozen: said once, on its instant.
+        return "first hour (Section 6) frozen at T+1h" if key == "at" and new else ""
+    if name == "board_t15":
+        return f"go/no-go decided: {new}" if key == "call" and new else ""
+    if name == "trigger_onsets":
+        return ""  # the alerts' onsets and ends are in the timeline already
     return f"{name}{':' + str(key) if key is not None else ''} changed"
 
 

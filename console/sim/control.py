@@ -114,5 +114,12 @@ class SimControl:
     async def product_count(self) -> int:
         return self.stack.product_count(self.clock.now())
 
+    async def silence_alerts(self, comment: str) -> str:
+        # The demo has no Alertmanager (its config sets no url): no plan asks for this.
+        raise RuntimeError("the demo stack has no Alertmanager")
+
+    async def silence_active(self, silence_id: str) -> bool:
+        return False
+
     async def close(self) -> None:
         return None

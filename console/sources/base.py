@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -45,3 +46,14 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return f"TIMEOUT: {text}"
     return f"ERROR: {text}"
+
+
+def auth_headers(env_name: str) -> dict[str, str]:
+    """The Authorization header whose value the environment variable `env_name` holds (for a
+    Prometheus or Alertmanager behind a proxy); none when no variable is named."""
+    if not env_name:
+        return {}
+    value = os.environ.get(env_name, "").strip()
+    if not value:
+        raise ValueError(f"environment variable {env_name} (auth_header_env) is not set")
+    return {"Authorization": value}

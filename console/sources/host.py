@@ -45,7 +45,7 @@ class HostSource:
         # statvfs on a hung network mount blocks: keep it off the event loop, in a pool of one.
         self.blocking = Blocking(self.name, workers=1)
         # Read here, where the console runs: with a remote engine, say so on every reading.
-        self.machine = elsewhere(config.docker.url)
+        self.machine = elsewhere(config.docker)
 
     def _read(self) -> HostReading:
         now = self.clock.now()

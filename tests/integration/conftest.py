@@ -42,3 +42,13 @@ def config(make_config) -> Config:
 @pytest.fixture()
 def clock():
     return SystemClock()
+
+
+@pytest.fixture(scope="session")
+def prom():
+    """Prometheus scraping an exporter the tests drive, and an Alertmanager (started once)."""
+    from tests.stack.prometheus import PromStack
+
+    started = PromStack().start()
+    yield started
+    started.stop()

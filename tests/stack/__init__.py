@@ -179,6 +179,151 @@ class HttpsApi:
         self.server.server_close()
 
 
+def busybox_tar() -> bytes:
+    """A rootfs with /bin/busybox and its applet links: the image every test container runs."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        tar.add("/bin/busybox", arcname="bin/busybox")
+        for applet in APPLETS:
+            link = tarfile.TarInfo(f"bin/{applet}")
+            link.type, link.linkname = tarfile.SYMTYPE, "busybox"
+            tar.addfile(link)
+        for d in ("tmp", "proc", "sys", "dev", "etc"):
+            info = tarfile.TarInfo(d)
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            tar.addfile(info)
+    return buf.getvalue()
+
+
+def import_busybox(client, data: bytes | None = None) -> None:
+    client.api.import_image_from_data(data or busybox_tar(), repository="lc-busybox", tag="test")
+
+
+def dockerd_argv(root: Path, sock: Path) -> list[str]:
+    return [
+        "dockerd",
+        "--host",
+        f"unix://{sock}",
+        "--data-root",
+        str(root / "docker"),
+        "--exec-root",
+        str(root / "dx"),
+        "--pidfile",
+        str(root / "docker.pid"),
+        "--iptables=false",
+        "--ip6tables=false",
+        "--bridge=none",
+    ]
+
+
+def add_extras(client, count: int, prefix: str = "extra", workers: int = 8) -> list[str]:
+    """`count` more containers of the compose project on the engine `client` talks to, created
+    and started in parallel (busybox, no network, no healthcheck); their ids, for
+    `remove_extras`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    api = client.api
+
+    def one(i: int) -> str:
+        c = api.create_container(
+            IMAGE,
+            ["sh", "-c", IDLE],
+            name=f"{prefix}-{i:03d}",
+            labels={"com.docker.compose.project": "api", "com.docker.compose.service": prefix},
+            host_config=api.create_host_config(network_mode="none"),
+        )
+        api.start(c["Id"])
+        return c["Id"]
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def remove_extras(client, ids: list[str], workers: int = 8) -> None:
+    """Removes exactly the containers `add_extras` made (by id), in parallel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(cid: str) -> None:
+        with contextlib.suppress(Exception):
+            client.api.remove_container(cid, force=True)
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, ids))
+
+
+class ExtraEngine:
+    """A second Docker engine for the several-engines tests: its own dockerd (own root, socket,
+    pid file), the busybox image, and the containers asked for (project `api`, no network).
+    Stopped by the PID we started."""
+
+    def __init__(self, containers: tuple[str, ...]) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="lc-e-", dir="/tmp"))
+        os.chmod(self.root, 0o755)
+        self.sock = self.root / "docker.sock"
+        self.names = containers
+        self.proc: subprocess.Popen | None = None
+        self.docker = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.sock}"
+
+    def start(self) -> ExtraEngine:
+        import docker
+
+        try:
+            with open(self.root / "dockerd.log", "wb") as log:
+                self.proc = subprocess.Popen(
+                    dockerd_argv(self.root, self.sock),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            wait_until("second dockerd", lambda: self.sock.exists(), 60)
+            self.docker = docker.DockerClient(base_url=self.url, version="auto", timeout=30)
+            wait_until("second dockerd ping", self.docker.ping, 60)
+            import_busybox(self.docker)
+            for name in self.names:
+                service = name.split("-")[1] if name.count("-") >= 2 else name
+                self.docker.containers.run(
+                    IMAGE,
+                    ["sh", "-c", LOOP],
+                    name=name,
+                    detach=True,
+                    network_mode="none",
+                    labels={
+                        "com.docker.compose.project": "api",
+                        "com.docker.compose.service": service,
+                    },
+                )
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop_engine(self) -> None:
+        """The engine dies (SIGTERM by its PID, waited for): its containers stop with it."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.docker is not None and self.proc is not None and self.proc.poll() is None:
+            for c in self.docker.containers.list(all=True):
+                with contextlib.suppress(Exception):
+                    c.remove(force=True)
+        if self.docker is not None:
+            self.docker.close()
+        self.stop_engine()
+        subprocess.run(["umount", "-R", str(self.root / "docker")], capture_output=True)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 # --- the stack ----------------------------------------------------------------------------------
 
 
@@ -230,24 +375,7 @@ class Stack:
         return self
 
     def _start_dockerd(self) -> None:
-        r = self.root
-        self._spawn(
-            "dockerd",
-            [
-                "dockerd",
-                "--host",
-                f"unix://{self.docker_sock}",
-                "--data-root",
-                str(r / "docker"),
-                "--exec-root",
-                str(r / "dx"),
-                "--pidfile",
-                str(r / "docker.pid"),
-                "--iptables=false",
-                "--ip6tables=false",
-                "--bridge=none",
-            ],
-        )
+        self._spawn("dockerd", dockerd_argv(self.root, self.docker_sock))
 
     def _start_postgres(self) -> None:
         data = self.root / "pg"
@@ -384,18 +512,7 @@ ignore_startup_parameters = extra_float_digits
             base_url=f"unix://{self.docker_sock}", version="auto", timeout=30
         )
         wait_until("dockerd ping", self.docker.ping, 60)
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w") as tar:
-            tar.add("/bin/busybox", arcname="bin/busybox")
-            for applet in APPLETS:
-                link = tarfile.TarInfo(f"bin/{applet}")
-                link.type, link.linkname = tarfile.SYMTYPE, "busybox"
-                tar.addfile(link)
-            for d in ("tmp", "proc", "sys", "dev", "etc"):
-                info = tarfile.TarInfo(d)
-                info.type, info.mode = tarfile.DIRTYPE, 0o755
-                tar.addfile(info)
-        self.docker.api.import_image_from_data(buf.getvalue(), repository="lc-busybox", tag="test")
+        import_busybox(self.docker)
         healthy = {
             "test": ["CMD", "true"],
             "interval": 500_000_000,
@@ -440,36 +557,11 @@ ignore_startup_parameters = extra_float_digits
         wait_until("container health", settled, 30, 0.2)
 
     def add_extras(self, count: int, prefix: str = "extra", workers: int = 8) -> list[str]:
-        """`count` more containers of the compose project, created and started in parallel
-        (busybox, no network, no healthcheck); returns their ids for `remove_extras`."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        api = self.docker.api
-
-        def one(i: int) -> str:
-            c = api.create_container(
-                IMAGE,
-                ["sh", "-c", IDLE],
-                name=f"{prefix}-{i:03d}",
-                labels={"com.docker.compose.project": "api", "com.docker.compose.service": prefix},
-                host_config=api.create_host_config(network_mode="none"),
-            )
-            api.start(c["Id"])
-            return c["Id"]
-
-        with ThreadPoolExecutor(workers) as pool:
-            return list(pool.map(one, range(count)))
+        """`count` more containers of the compose project (see `add_extras`)."""
+        return add_extras(self.docker, count, prefix, workers)
 
     def remove_extras(self, ids: list[str], workers: int = 8) -> None:
-        """Removes exactly the containers `add_extras` made (by id), in parallel."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        def one(cid: str) -> None:
-            with contextlib.suppress(Exception):
-                self.docker.api.remove_container(cid, force=True)
-
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(one, ids))
+        remove_extras(self.docker, ids, workers)
 
     # the config the console uses against this stack ------------------------------------------
 
