@@ -200,7 +200,8 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         # Who executes a confirmed plan: a runner process (live), or this console (the demo).
         self.runner = runner or InProcessRunner(clock.now, config.launch.zone)
         self.log_file = log_file  # the runner process logs where this console does
-        self._run_local: set[str] = set()
+        self._run_local: set[str] = set()  # runs in this process (the demo)
+        self._run_started: set[str] = set()  # runs this console handed to a runner
         self.alert_tracker = AlertTracker()
         self.launch_state = self._load_launch_state()
         # Nothing polled yet: the first judgement says so (waiting for the first readings).

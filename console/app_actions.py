@@ -40,6 +40,7 @@ class RemediationMixin:
 
     _run_watch: RunWatch | None = None
     _run_local: set[str]
+    _run_started: set[str]
     _run_seen_active: str = ""
 
     # --- remediation --------------------------------------------------------------------------
@@ -179,6 +180,7 @@ class RemediationMixin:
                             0, f"Not run: {exc}. Rebuilt from the state now: read it again."
                         )
                     continue
+                self._run_started.add(started.run)
                 if self.runner.local:
                     self._run_local.add(started.run)
                 self._poll_run()
@@ -337,11 +339,23 @@ class RemediationMixin:
 
     # --- quitting during a run --------------------------------------------------------------
 
+    def _asks_before_quitting(self, run: RunView) -> bool:
+        """A run this console started, or whose progress it shows (attached): quitting asks.
+        A console only glancing at someone else's run (the wall, the bar) just quits."""
+        if run.run in self._run_started:
+            return True
+        return any(isinstance(s, ProgressScreen) and s.run == run.run for s in self.screen_stack)
+
     async def action_quit(self) -> None:
-        """`q` and `ctrl+q`: during a run, ask first (the run goes on, except in the demo)."""
+        """`q` and `ctrl+q`: during a run this console started or watches, ask first (the run
+        goes on, except in the demo)."""
         self._poll_run()
         active = self.run_watch.active
-        if active is None or isinstance(self.screen, QuestionModal):
+        if (
+            active is None
+            or isinstance(self.screen, QuestionModal)
+            or not self._asks_before_quitting(active)
+        ):
             self.exit()
             return
         zone = self.config.launch.zone

@@ -24,7 +24,7 @@ from console.lock import ActionLock
 from tests.helpers import demo_app
 from tests.screen import screen_lines
 from tests.test_actions import audit_lines, open_modal
-from tests.tmux import Tmux
+from tests.tmux import Tmux, alive
 from widgets.confirm import ConfirmModal
 from widgets.progress import ProgressScreen
 from widgets.question import QuestionModal
@@ -223,6 +223,25 @@ async def test_a_console_started_during_a_run_attaches_and_sees_its_runner_die(
     assert f"pid {pid}" in last["detail"]
     assert ActionLock(app.lock.path).holder() is None
     assert app.lock.record()["outcome"] == "interrupted"
+
+
+async def test_a_console_glancing_at_someone_elses_run_quits_without_asking(tmp_path, slow_runner):
+    """Quitting asks only in a console that started the run or shows its progress: the wall,
+    or an engineer glancing at the run bar, just quits (the run never depended on them)."""
+    _, pid = slow_runner(tmp_path)
+    app, _, _ = demo_app(state_dir=str(tmp_path))
+    async with app.run_test(size=(130, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ProgressScreen)  # attached at start: q would ask
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ProgressScreen))
+        assert "▶ rollback by bolt, step 2/3" in text(app)  # the bar still says it runs
+        await pilot.press("q")
+        await pilot.pause()
+        assert not isinstance(app.screen, QuestionModal)
+        assert app.return_code == 0  # quit, not asked
+    assert ActionLock(app.lock.path).holder() is not None  # the run goes on
+    assert alive(pid)
 
 
 def test_after_a_reboot_the_audit_logs_unfinished_run_is_recorded(tmp_path):
