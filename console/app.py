@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import sys
@@ -29,9 +30,11 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.events import Resize
+from textual.filter import LineFilter, Monochrome, NoColor
 from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Static
 
+from console import kinds
 from console.actions.runner import InProcessRunner, Runner
 from console.alerting import AlertTracker, Tracked, needs_banner
 from console.app_actions import RemediationMixin
@@ -44,58 +47,40 @@ from console.control import Control
 from console.durations import format_duration
 from console.exiting import end_within
 from console.judge import Judgement, judge, remember
+from console.kinds import stale_after
 from console.lock import ActionLock
 from console.poller import Poller
-from console.readings import (
-    ContainersReading,
-    HostReading,
-    PoolReading,
-    PostgresReading,
-    Reading,
-    RedisReading,
-    SmokeReading,
-    TrafficReading,
-)
+from console.readings import ContainersReading, Reading
 from console.recording.recorder import Recorder
 from console.redact import redact
 from console.rules import Alert
 from console.sources import Source
-from console.store import Store, stale_after
+from console.store import Store
+from console.terminal import Terminal
 from console.text import clean
 from console.timeline import countdown, wall
 from widgets.alerts import AlertStrip
 from widgets.chart import TrendChart
 from widgets.clock import BigClock, CountdownPane
 from widgets.containers import ContainersPane
+from widgets.filters import terminal_filters
 from widgets.header import StatusBar
 from widgets.help import HIGH_CONTRAST, HelpScreen, key_rows
 from widgets.pane import MetricsPane
-from widgets.panes import host_rows, pool_rows, postgres_rows, redis_rows, smoke_rows, traffic_rows
 
-# pane id -> (title, reading type, rows function); the containers pane is its own widget.
-METRIC_PANES = {
-    "traffic": ("Traffic", TrafficReading, traffic_rows),
-    "smoke": ("Smoke checks", SmokeReading, smoke_rows),
-    "pgbouncer": ("DB pool (PgBouncer)", PoolReading, pool_rows),
-    "postgres": ("PostgreSQL", PostgresReading, postgres_rows),
-    "redis": ("Redis", RedisReading, redis_rows),
-    "host": ("Host", HostReading, host_rows),
-}
+# pane id -> (title, reading type, rows function), from the source kinds (console/kinds/);
+# the containers pane is its own widget.
+METRIC_PANES = {k.name: (k.title, k.reading_type, k.rows) for k in kinds.metric_kinds()}
 
-# metric -> (chart title, unit, thresholds band name or None)
-CHARTS = {
-    "error_rate_5xx": ("5xx error rate", "%", "error_rate_5xx"),
-    "p99_latency": ("P99 latency", "s", "p99_latency"),
-    "pool_usage": ("DB pool usage", "%", "pool_usage"),
-    "redis_memory": ("Redis memory", "%", "redis_memory"),
-    "requests_per_s": ("Requests /s", "", None),
-}
+# metric -> (chart title, unit, thresholds band name or None), left to right.
+CHARTS = {c.metric: (c.title, c.unit, c.band) for c in kinds.charts()}
 CHART_WINDOWS = (15 * 60.0, 60 * 60.0)
 
 COMPACT_BELOW = 120  # columns
 COALESCE = 0.15  # seconds: readings landing this close together cost one assessment
 REASSESS_AFTER = 5.0  # seconds without a landed reading before the clock tick reassesses
 WALL_FROM = (200, 50)  # columns, rows
+SETTLE_MEMORY_AFTER = 5.0  # seconds after start: the first readings and charts are drawn
 
 
 class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
@@ -169,15 +154,21 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         detail: str = "",
         read_only: bool = False,
         live: bool = True,
-        tick: float = 1.0,
+        tick: float | None = None,
         control: Control | None = None,
         display: bool = False,
         end_process: bool = False,
         recorder: Recorder | None = None,
         runner: Runner | None = None,
         log_file: str | None = None,
+        terminal: Terminal | None = None,
     ) -> None:
         super().__init__()
+        # What the terminal can show and how often it is sent a frame (console.terminal).
+        self.terminal = terminal or Terminal()
+        self._terminal_filters = terminal_filters(self.terminal)
+        if not self.terminal.colour:
+            self.no_color = True  # Textual's :nocolor (NO_COLOR sets it; vt100 has no colour)
         self.end_process = end_process
         # The war-room profile: watch only, no action keys, big clock and charts, high contrast.
         self.display_profile = display
@@ -190,7 +181,10 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         self.live = live
         # Run even on the hard way out (os._exit skips `finally` and atexit): the demo's state dir.
         self.at_hard_exit: list[Callable[[], object]] = []
-        self.tick = tick
+        # The clock ticks every `tick` seconds; readings landing within one tick of a slow
+        # refresh (a poor link) cost one frame.
+        self.tick = tick or self.terminal.refresh
+        self._coalesce = COALESCE if self.tick <= 1.0 else self.tick
         self.store = Store(clock, config.poll.history, stale_after(config))
         self.poller = Poller(sources, self.store, clock, config.poll, on_reading=self._landed)
         self.control = control
@@ -253,6 +247,16 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
             if self.end_process:
                 end_within(2.0, self.return_code or 0, self._exit_now)
 
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, but for its grey-scale NO_COLOR filter (it greyed the screen and
+        cost 4x the CPU), and ours for ASCII and no colour (widgets.filters)."""
+        if not self.terminal.colour:
+            return self._terminal_filters  # no colour to convert either
+        return [
+            *(f for f in super().get_line_filters() if not isinstance(f, Monochrome | NoColor)),
+            *self._terminal_filters,
+        ]
+
     def _fatal_error(self) -> None:
         """A crash (Textual's hook): the traceback without its locals, which hold config values
         and once printed a Slack webhook URL seven times, and with every known secret taken
@@ -280,7 +284,14 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
                     yield MetricsPane(title, id=pane_id)
             with Grid(id="charts"):
                 for metric, (title, unit, _) in CHARTS.items():
-                    yield TrendChart(title, metric, unit, id=f"chart-{metric}")
+                    yield TrendChart(
+                        title,
+                        metric,
+                        unit,
+                        id=f"chart-{metric}",
+                        ascii=self.terminal.ascii,
+                        colour=self.terminal.colour,
+                    )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -299,6 +310,15 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
             self.poller.start()
             self._tick_clock()
             self._watch_terminal_loss()
+            self.set_timer(SETTLE_MEMORY_AFTER, self._settle_memory)
+
+    def _settle_memory(self) -> None:
+        """Once the console has started (imports, first frame, first charts): collect, then
+        freeze what is left. The interpreter's full collections otherwise walk every object
+        Textual, pydantic and plotext made at start-up, again and again for eleven hours:
+        ~150 ms each, a third of the idle console's CPU."""
+        gc.collect()
+        gc.freeze()
 
     def on_resize(self, event: Resize) -> None:
         self._apply_size(event.size.width, event.size.height)
@@ -361,7 +381,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         if not self.live or self._refresh_pending:
             return
         self._refresh_pending = True
-        self.set_timer(COALESCE, self._refresh_landed)
+        self.set_timer(self._coalesce, self._refresh_landed)
 
     def _refresh_landed(self) -> None:
         self._refresh_pending = False
@@ -371,7 +391,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         """Once a second, on the second: the clock that is on the screen, nothing else (unless
         nothing has landed for a while: then a reassessment, for ages and time windows)."""
         now = self.clock.now()
-        if time.monotonic() - self._refreshed_at >= REASSESS_AFTER:
+        if time.monotonic() - self._refreshed_at >= max(REASSESS_AFTER, self.tick):
             self.refresh_panes()
         else:
             self._show_clock(now)

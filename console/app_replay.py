@@ -24,6 +24,7 @@ from console.app import LaunchConsole
 from console.readings import ContainersReading
 from console.recording.reader import Recording, Session
 from console.replay import Replayer
+from console.terminal import Terminal
 from console.text import clean
 from console.timeline import wall
 from widgets.containers import ContainersPane, container_rows
@@ -150,6 +151,7 @@ class ReplayConsole(LaunchConsole):
         start: float | None = None,
         playing: bool = True,
         live: bool = True,
+        terminal: Terminal | None = None,
     ) -> None:
         config = replayer.config
         super().__init__(
@@ -161,6 +163,7 @@ class ReplayConsole(LaunchConsole):
             read_only=True,
             live=False,  # nothing polls: the replay clock drives the screen
             control=None,
+            terminal=terminal,
         )
         self.replayer = replayer
         self.replay_path = path

@@ -519,6 +519,9 @@ class SourcePoll(Model):
         return self
 
 
+DEFAULT_CADENCE = SourcePoll(interval=5, timeout=4)
+
+
 class Poll(Model):
     containers: SourcePoll = SourcePoll(interval=2, timeout=5)
     pgbouncer: SourcePoll = SourcePoll(interval=2, timeout=3)
@@ -534,7 +537,8 @@ class Poll(Model):
     max_backoff: Duration = 30
 
     def for_source(self, name: str) -> SourcePoll:
-        return getattr(self, name)
+        # A source kind without a [poll] entry of its own polls at the default cadence.
+        return getattr(self, name, DEFAULT_CADENCE)
 
 
 class Config(Model):

@@ -15,9 +15,10 @@ from typing import Any
 
 from console.alerting import AlertTracker
 from console.config import Config
+from console.kinds import stale_after
 from console.launchday import Incident, LaunchState
 from console.recording.reader import Cursor, Recording, Session
-from console.store import Store, stale_after
+from console.store import Store
 
 MARGIN = 120.0  # seconds of readings fed before the history window, so it starts full
 

@@ -1,8 +1,9 @@
-"""Readings into levels: thresholds, sustained conditions, findings per pane, and the alerts a
-finding or a silent source raises.
+"""The vocabulary of judging: levels, thresholds, sustained conditions, findings, alerts, and
+the way values are written.
 
-Pure functions over the store and the config: no I/O, no Textual. These are the judge's
-(console.judge) building blocks; nothing else calls them to decide what the screen says.
+Pure functions, no I/O, no Textual. Each source kind's own findings live with the kind
+(console/kinds/); the judge (console.judge) puts them together; nothing else decides what the
+screen says.
 """
 
 from __future__ import annotations
@@ -14,19 +15,7 @@ from enum import IntEnum
 
 from console.config import Band, Config, Trigger
 from console.durations import format_duration
-from console.readings import (
-    LOG_PAGE_PATTERNS,
-    AlertmanagerReading,
-    ContainersReading,
-    HostReading,
-    PoolReading,
-    PostgresReading,
-    Reading,
-    RedisReading,
-    SmokeReading,
-    TrafficReading,
-)
-from console.store import Sample, Store
+from console.store import Sample
 
 
 class Level(IntEnum):
@@ -171,126 +160,10 @@ def size(n: float | None) -> str:
     return f"{n:.1f}TiB"
 
 
-def _ms(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}ms"
-
-
-def _ok_word(ok: bool) -> str:
-    return "ok" if ok else "failed"
-
-
-def _source_error(reading: Reading | None) -> Finding | None:
-    if reading is None:
-        return Finding("source", "source", Level.UNKNOWN, "waiting for first reading")
-    if reading.error is None:
-        return None
-    return Finding("source", "source", error_level(reading.error), reading.error)
-
-
 def error_level(error: str) -> Level:
     """DOWN is a verdict about the system (refused, not found); TIMEOUT and ERROR are about our
     view of it, so the honest level is unknown."""
     return Level.CRIT if error.startswith("DOWN") else Level.UNKNOWN
-
-
-def container_findings(r: ContainersReading, config: Config) -> list[Finding]:
-    out: list[Finding] = []
-    for engine in r.engines:
-        if engine.error is not None:
-            # A dead engine is one row: its containers cannot be seen, which is the news.
-            level = error_level(engine.error)
-            out.append(
-                Finding(f"engine:{engine.name}", f"engine {engine.name}", level, engine.error)
-            )
-    for c in r.containers:
-        if c.state == "running":
-            level = {"unhealthy": Level.CRIT, "starting": Level.WARN}.get(c.health or "", Level.OK)
-            value = c.health or "running"
-        elif c.name == config.docker.scraper and c.state == "exited":
-            # A stopped scraper is a paused ingestion (rollback step 2), not an outage.
-            level, value = Level.WARN, f"exited ({c.exit_code})"
-        else:
-            level = Level.CRIT if c.expected else Level.WARN
-            value = c.state if c.exit_code is None else f"{c.state} ({c.exit_code})"
-        out.append(Finding(f"container:{c.where}", c.where, level, value))
-    api = next((c for c in r.containers if c.name == r.api), None)
-    if api is not None and api.state == "running":
-        out.append(
-            Finding(
-                "api_cpu",
-                "API CPU",
-                level_for(api.cpu_pct, config.thresholds.api_cpu),
-                pct(api.cpu_pct),
-            )
-        )
-    return out
-
-
-def pool_findings(r: PoolReading, config: Config) -> list[Finding]:
-    t = config.thresholds
-    worst_pool = r.worst
-    usage = worst_pool.usage_pct if worst_pool else None
-    waiting = sum(p.cl_waiting for p in r.pools)
-    maxwait = max((p.maxwait_s for p in r.pools), default=0.0)
-    return [
-        Finding("pool_usage", "pool usage", level_for(usage, t.pool_usage), pct(usage)),
-        Finding("pool_waiting", "waiting", level_for(waiting, t.pool_waiting), str(waiting)),
-        Finding("pool_maxwait", "max wait", level_for(maxwait, t.pool_maxwait), seconds(maxwait)),
-    ]
-
-
-def postgres_findings(r: PostgresReading, config: Config) -> list[Finding]:
-    out = [
-        Finding(
-            "pg_connections",
-            "connections",
-            level_for(r.connections_pct, config.thresholds.pool_usage),
-            f"{r.total}/{r.max_connections or '?'} ({pct(r.connections_pct)})",
-        )
-    ]
-    if r.migration is not None:
-        expected = config.postgres.expected_migration
-        out.append(
-            Finding(
-                "db.migration",
-                "migration",
-                Level.OK if r.migration == expected else Level.CRIT,
-                r.migration,
-            )
-        )
-    return out
-
-
-def redis_findings(r: RedisReading, config: Config) -> list[Finding]:
-    return [
-        Finding("redis.ping", "ping", Level.OK, _ms(r.ping_ms)),
-        Finding(
-            "redis_memory",
-            "memory",
-            level_for(r.memory_pct, config.thresholds.redis_memory),
-            pct(r.memory_pct),
-        ),
-    ]
-
-
-def host_findings(r: HostReading, config: Config) -> list[Finding]:
-    t = config.thresholds
-    on = f" {r.machine}" if r.machine else ""  # a remote engine: say whose disk this is
-    out = [
-        Finding("host.disk", "disk", level_for(r.disk_pct, t.disk), pct(r.disk_pct) + on),
-        Finding("host.swap", "swap", level_for(r.swap_pct, t.swap), pct(r.swap_pct) + on),
-    ]
-    if r.newest_backup_age_s is not None or r.ok:
-        age = r.newest_backup_age_s
-        out.append(
-            Finding(
-                "db.backup_age",
-                "backup age",
-                backup_level(age, config),
-                "none found" if age is None else format_duration(age),
-            )
-        )
-    return out
 
 
 def backup_level(age: float | None, config: Config) -> Level:
@@ -298,87 +171,12 @@ def backup_level(age: float | None, config: Config) -> Level:
     return Level.CRIT if age is None or age >= config.prelaunch.backup_max_age else Level.OK
 
 
-def traffic_findings(r: TrafficReading, config: Config) -> list[Finding]:
-    t = config.thresholds
-    logs = [
-        Finding(
-            f"log:{pattern}",
-            f"log {pattern}",
-            Level.CRIT if count > LOG_PAGE_PATTERNS.get(pattern, 0) else Level.WARN,
-            str(count),
-        )
-        for pattern, count in sorted(r.log_alerts.items())
-        if count
-    ]
-    return [
-        *logs,
-        Finding(
-            "error_rate_5xx",
-            "5xx rate",
-            level_for(r.error_rate_pct, t.error_rate_5xx),
-            pct(r.error_rate_pct),
-        ),
-        Finding("p50_latency", "P50", level_for(r.p50_s, t.p50_latency), seconds(r.p50_s)),
-        Finding("p99_latency", "P99", level_for(r.p99_s, t.p99_latency), seconds(r.p99_s)),
-    ]
-
-
-def smoke_findings(r: SmokeReading, config: Config) -> list[Finding]:
-    return [
-        Finding(c.id, c.title, Level.OK if c.ok else Level.CRIT, c.detail or _ok_word(c.ok))
-        for c in r.checks
-    ]
-
-
-# Alertmanager's severities that page: its alert is critical here too; any other is a warning.
-_PAGING = {"critical", "crit", "page", "p1", "emergency"}
-
-
-def alertmanager_findings(r: AlertmanagerReading, config: Config) -> list[Finding]:
-    """Each firing alert of the launch's, as Alertmanager (and its `for:`) decided it."""
-    return [
-        Finding(
-            f"am:{a.fingerprint}",
-            a.name,
-            Level.CRIT if a.severity.lower() in _PAGING else Level.WARN,
-            a.summary or a.severity or "firing",
-        )
-        for a in r.alerts
-    ]
-
-
-_PANE_RULES = {
-    "containers": (ContainersReading, container_findings),
-    "pgbouncer": (PoolReading, pool_findings),
-    "postgres": (PostgresReading, postgres_findings),
-    "redis": (RedisReading, redis_findings),
-    "host": (HostReading, host_findings),
-    "traffic": (TrafficReading, traffic_findings),
-    "smoke": (SmokeReading, smoke_findings),
-    "alertmanager": (AlertmanagerReading, alertmanager_findings),
-}
-# Sources that exist only when configured: judged once they have given a reading.
-_OPTIONAL = {"alertmanager"}
-
-
-def judged_sources(store: Store) -> list[str]:
-    return [s for s in _PANE_RULES if s not in _OPTIONAL or store.latest(s) is not None]
-
-
-def pane_findings(source: str, store: Store, config: Config) -> list[Finding]:
-    """Findings for one pane: from the last good reading, plus the source's error if any."""
-    reading_type, rule = _PANE_RULES[source]
-    out: list[Finding] = []
-    error = _source_error(store.latest(source))
-    if error is not None:
-        out.append(error)
-    good = store.good(source)
-    if isinstance(good, reading_type):
-        found = rule(good, config)
-        if store.is_stale(source):
-            found = [as_stale(f, store.age(source)) for f in found]
-        out.extend(found)
-    return out
+def below(value: float | None, limit: float, miss: Level) -> Level:
+    """A pre-launch item's "< limit": ok strictly below it, `miss` at or above, unknown without
+    a value."""
+    if value is None:
+        return Level.UNKNOWN
+    return Level.OK if value < limit else miss
 
 
 def as_stale(finding: Finding, age: float | None) -> Finding:
@@ -393,45 +191,7 @@ def as_stale(finding: Finding, age: float | None) -> Finding:
     )
 
 
-def source_alert(source: str, store: Store) -> Alert | None:
-    """A source that cannot be read says so itself ("containers: no answer for 40s"); its last
-    findings stay on the pane and in the alerts, marked stale."""
-    latest = store.latest(source)
-    if latest is None:
-        return None
-    down = latest.error is not None and error_level(latest.error) is Level.CRIT
-    if not (down or store.is_stale(source)):
-        return None
-    age = store.age(source)
-    since = "never answered" if age is None else f"no answer for {format_duration(age)}"
-    if down:
-        return Alert(f"source:{source}", Level.CRIT, f"{source}: {latest.error} ({since})")
-    why = f" ({latest.error})" if latest.error else ""
-    return Alert(f"source:{source}", Level.WARN, f"{source}: {since}{why}")
-
-
 TRIGGER_METRICS = ("error_rate_5xx", "p99_latency", "pool_usage")
-TRIGGER_SOURCE = {"error_rate_5xx": "traffic", "p99_latency": "traffic", "pool_usage": "pgbouncer"}
-
-
-def trigger_series(store: Store, config: Config, metric: str) -> tuple[list[Sample], float]:
-    """A trigger metric's samples and the silence that breaks its run (a few missed polls)."""
-    series = list(store.series(metric))
-    cadence = config.poll.for_source(TRIGGER_SOURCE[metric])
-    return series, max_gap(series, cadence.interval)
-
-
-def trigger_states(store: Store, config: Config, now: float) -> list[TriggerState]:
-    """Each rollback trigger over the store's history alone (no remembered onsets: the judge's
-    console.judge.triggers counts past the history window)."""
-    out = []
-    for metric in TRIGGER_METRICS:
-        trigger: Trigger = getattr(config.rollback_triggers, metric)
-        series, gap = trigger_series(store, config, metric)
-        state = sustained(series, trigger.above, trigger.sustained, now, gap)
-        value = series[-1][1] if series else None
-        out.append(TriggerState(metric, TRIGGER_TITLES[metric], trigger, state, value))
-    return out
 
 
 def max_gap(series: Iterable[Sample], interval: float) -> float:

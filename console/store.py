@@ -13,9 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from console.clock import Clock
-from console.config import Config
 from console.readings import Reading
-from console.sources import SOURCE_NAMES
 
 Sample = tuple[float, float | None]
 
@@ -129,15 +127,3 @@ class Store:
 
     def sources(self) -> list[str]:
         return list(self._entries)
-
-
-def stale_after(config: Config) -> dict[str, float]:
-    """A value is stale when its source missed about three polls (wall seconds)."""
-    poll = config.poll
-    return {
-        n: max(
-            3 * poll.for_source(n).interval,
-            poll.for_source(n).interval + poll.for_source(n).timeout,
-        )
-        for n in SOURCE_NAMES
-    }

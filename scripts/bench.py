@@ -1,13 +1,16 @@
 """Benchmarks: prints figures, asserts nothing. Run: .venv/bin/python scripts/bench.py [what...]
 
-  demo        the demo at 200x50 and 80x24 on a pseudo-terminal: first frame (countdown), first
-              data (a container row) and first chart (wall, incl. interpreter start); idle CPU %
-              of one core and bytes/s written to the terminal; threads.
+  demo        the demo at 200x50 and 80x24 on a pseudo-terminal, in colour, with NO_COLOR=1 and
+              in ASCII (--ascii): first frame (countdown), first data (a container row), first
+              chart (its legend) and the complete frame (all three; wall from exec, incl.
+              interpreter start); idle CPU % of one core (the console's own user+sys time from
+              /proc per wall second) and bytes/s written to the terminal; threads.
   sweeps      against the test stack: each source alone and a full concurrent sweep.
   scale       against the test stack with 6, 50 and 200 project containers: `check` wall, one
               containers poll (first and steady), the live console idle at 200x50 (CPU, KB/s,
               threads) and glances beside it on the same engine in the same run (--glances PATH
               to its executable; skipped without it).
+Every figure is printed with the load average (1 min) at its start: the machine is shared.
 Options: --rounds N (repeats; medians are printed), --seconds S (idle measuring window),
 --counts 6,50,200, --py-spy PATH (record a profile of the live console at each count into
 /tmp/bench-profile-<code>-N.txt), --before DIR (a checkout of older code: its `check` and
@@ -59,6 +62,11 @@ class Idle:
     kb_s: float
     threads: int
     marks: dict[str, float | None]
+    load: float = 0.0  # the 1-minute load average when the run started
+
+
+def load() -> float:
+    return os.getloadavg()[0]
 
 
 def on_pty(
@@ -74,6 +82,7 @@ def on_pty(
     """Runs `argv` on a pty of cols x rows; after `settle` s measures CPU, output and threads for
     `seconds`. `marks`: name -> bytes whose first appearance in the output is timed."""
     marks = marks or {}
+    load_at_start = load()
     started = time.monotonic()
     pid, fd = pty.fork()
     if pid == 0:
@@ -121,7 +130,7 @@ def on_pty(
         drain(time.monotonic() + 1.0)
     os.waitpid(pid, 0)
     os.close(fd)
-    return Idle(100 * cpu / elapsed, out / elapsed / 1024, threads, seen)
+    return Idle(100 * cpu / elapsed, out / elapsed / 1024, threads, seen, load_at_start)
 
 
 def median_idle(runs: list[Idle]) -> Idle:
@@ -134,34 +143,67 @@ def median_idle(runs: list[Idle]) -> Idle:
         statistics.median(r.kb_s for r in runs),
         max(r.threads for r in runs),
         marks,
+        statistics.median(r.load for r in runs),
     )
+
+
+def runs_text(runs: list[Idle]) -> str:
+    return ", ".join(f"{r.cpu_pct:.2f}%/{r.kb_s:.2f} (load {r.load:.1f})" for r in runs)
 
 
 # --- the demo ---------------------------------------------------------------------------------
 
 
+DEMO_VARIANTS = {
+    "colour": ([], {}),
+    "NO_COLOR": ([], {"NO_COLOR": "1"}),
+    "ASCII": (["--ascii"], {}),
+}
+
+
 def bench_demo(args: argparse.Namespace) -> None:
-    marks = {"first frame": b"PRE-LAUNCH", "first data": b"api-api-1", "first chart": b"minutes"}
+    marks = {"first frame": b"PRE-LAUNCH", "first data": b"api-api-1", "first chart": b"min ago"}
+    code = Path(args.before) if args.before else ROOT
     for cols, rows in ((200, 50), (80, 24)):
-        runs = [
-            on_pty(
-                [sys.executable, "-m", "console", "--demo"],
-                args.seconds,
-                cols,
-                rows,
-                marks=marks if cols == 200 else {"first frame": b"PRE-LAUNCH"},
-                settle=12.0 if cols == 200 else 4.0,
+        for variant, (flags, env) in DEMO_VARIANTS.items():
+            if args.before and variant != "colour":
+                continue  # older code has no ASCII mode, and its NO_COLOR is Textual's
+            runs = []
+            for i in range(args.rounds):
+                during = (
+                    py_spy_record(args.py_spy, f"demo-{variant}-{cols}x{rows}")
+                    if args.py_spy and i == 0
+                    else None
+                )
+                os.chdir(code)
+                try:
+                    runs.append(
+                        on_pty(
+                            [sys.executable, "-m", "console", "--demo", *flags],
+                            args.seconds,
+                            cols,
+                            rows,
+                            env={"PYTHONPATH": str(code), **env},
+                            marks=marks if cols == 200 else {"first frame": b"PRE-LAUNCH"},
+                            settle=12.0 if cols == 200 else 4.0,
+                            during=during,
+                        )
+                    )
+                finally:
+                    os.chdir(ROOT)
+            m = median_idle(runs)
+            firsts = ", ".join(f"{k} {v:.2f}s" for k, v in m.marks.items())
+            complete = [r.marks for r in runs if all(v is not None for v in r.marks.values())]
+            if cols == 200 and complete:
+                whole = statistics.median(max(v for v in c.values() if v) for c in complete)
+                firsts += f", complete frame {whole:.2f}s"
+            name = f"demo {cols}x{rows} {variant}"
+            print(f"{name}: {firsts} (wall from exec, median of {args.rounds})")
+            print(
+                f"{name} idle over {args.seconds:.0f}s: CPU {m.cpu_pct:.2f}% of a core, "
+                f"terminal output {m.kb_s:.2f} KB/s, threads {m.threads}, load {m.load:.1f} "
+                f"(runs: {runs_text(runs)})"
             )
-            for _ in range(args.rounds)
-        ]
-        m = median_idle(runs)
-        firsts = ", ".join(f"{k} {v:.2f}s" for k, v in m.marks.items())
-        print(f"demo {cols}x{rows}: {firsts} (wall from exec, median of {args.rounds})")
-        print(
-            f"demo {cols}x{rows} idle over {args.seconds:.0f}s: CPU {m.cpu_pct:.2f}% of a core, "
-            f"terminal output {m.kb_s:.2f} KB/s, threads {m.threads} "
-            f"(runs: {', '.join(f'{r.cpu_pct:.2f}%/{r.kb_s:.2f}' for r in runs)})"
-        )
 
 
 # --- the test stack ---------------------------------------------------------------------------
@@ -179,8 +221,8 @@ def stack_config(stack) -> Path:
 async def live_sweeps(config_path: Path, rounds: int) -> None:
     from console.clock import SystemClock
     from console.config import load_config
+    from console.kinds import live_sources
     from console.poller import Poller
-    from console.sources.live import live_sources
     from console.store import Store
 
     config = load_config(config_path)
@@ -204,7 +246,8 @@ async def live_sweeps(config_path: Path, rounds: int) -> None:
     total = sum(statistics.median(t) for t in single.values())
     print(
         f"full sweep median {1000 * statistics.median(sweeps):.1f} ms "
-        f"(slowest source {1000 * slowest:.1f} ms, sum of sources {1000 * total:.1f} ms)"
+        f"(slowest source {1000 * slowest:.1f} ms, sum of sources {1000 * total:.1f} ms), "
+        f"load {load():.1f}"
     )
     await poller.stop()
 
@@ -350,14 +393,14 @@ def idle_console(
     print(f"{name}: console at {count}: {firsts} (wall from exec)")
     print(
         f"{name}: console idle at {count} (200x50, {args.seconds:.0f}s, median of {args.rounds}):"
-        f" CPU {m.cpu_pct:.2f}%, output {m.kb_s:.2f} KB/s, threads {m.threads} "
-        f"(runs: {', '.join(f'{r.cpu_pct:.2f}%/{r.kb_s:.2f}' for r in runs)})"
+        f" CPU {m.cpu_pct:.2f}%, output {m.kb_s:.2f} KB/s, threads {m.threads}, load "
+        f"{m.load:.1f} (runs: {runs_text(runs)})"
     )
     if glances:
         g = median_idle(glances)
         print(
             f"glances idle at {count} (same engine, same run): CPU {g.cpu_pct:.2f}%, "
-            f"output {g.kb_s:.2f} KB/s, threads {g.threads}; console/glances: "
+            f"output {g.kb_s:.2f} KB/s, threads {g.threads}, load {g.load:.1f}; console/glances: "
             f"CPU {m.cpu_pct / g.cpu_pct:.2f}x, output {m.kb_s / max(g.kb_s, 1e-9):.2f}x"
         )
 
@@ -387,7 +430,8 @@ def bench_scale(args: argparse.Namespace) -> None:
             first, steady, n, inspections = asyncio.run(containers_poll(path, args.rounds * 3))
             print(
                 f"containers poll at {n}: first {1000 * first:.0f} ms, steady median "
-                f"{1000 * steady:.0f} ms ({inspections} inspections in the steady polls)"
+                f"{1000 * steady:.0f} ms ({inspections} inspections in the steady polls), "
+                f"load {load():.1f}"
             )
             print(f"check at {count}: {check_wall(path, args.rounds)}")
             codes = [("after", ROOT)] + ([("before", Path(args.before))] if args.before else [])

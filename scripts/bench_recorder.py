@@ -32,12 +32,13 @@ from console.alerting import AlertTracker  # noqa: E402
 from console.clock import FrozenClock  # noqa: E402
 from console.config import Poll, load_config  # noqa: E402
 from console.judge import judge, remember  # noqa: E402
+from console.kinds import sim_sources, stale_after  # noqa: E402
 from console.launchday import LaunchState  # noqa: E402
 from console.recording.observe import Observer  # noqa: E402
 from console.recording.reader import Recording  # noqa: E402
 from console.recording.recorder import Recorder  # noqa: E402
-from console.sim import SimStack, sim_sources  # noqa: E402
-from console.store import Store, stale_after  # noqa: E402
+from console.sim import SimStack  # noqa: E402
+from console.store import Store  # noqa: E402
 
 
 class Timed:

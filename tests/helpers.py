@@ -8,9 +8,11 @@ from console.audit import operator
 from console.cli import demo_state
 from console.clock import Clock, FrozenClock
 from console.config import Config, load_config
+from console.kinds import sim_sources
 from console.recording.recorder import Recorder
-from console.sim import SimStack, sim_sources
+from console.sim import SimStack
 from console.sim.control import SimControl
+from console.terminal import Terminal
 
 LAUNCH = load_config(shipped(DEMO)).launch.epoch
 
@@ -33,6 +35,7 @@ def demo_app(
     clock: Clock | None = None,
     state_dir: str | None = None,
     record: str | None = None,
+    terminal: Terminal | None = None,
 ) -> tuple[LaunchConsole, Clock, SimStack]:
     """The demo console frozen at `start_offset` seconds from launch, with nothing running;
     recording to `record` when given (batches of 50 ms: tests read it right after)."""
@@ -64,6 +67,7 @@ def demo_app(
         live=False,
         control=None if read_only or display else SimControl(stack, clock, step_delay=0),
         recorder=recorder,
+        terminal=terminal,
     )
     return app, clock, stack
 

@@ -15,13 +15,14 @@ import pytest
 from console.alerting import AlertTracker
 from console.clock import FrozenClock
 from console.judge import judge, remember
+from console.kinds import sim_sources, stale_after
 from console.launchday import LaunchState
 from console.recording.observe import Observer
 from console.recording.reader import Recording
 from console.recording.recorder import Recorder
 from console.report.write import write_report
-from console.sim import SimStack, sim_sources
-from console.store import Store, stale_after
+from console.sim import SimStack
+from console.store import Store
 from tests.helpers import LAUNCH, demo_config
 from tests.screen import screen_text
 from tests.test_replay import REPLAY_SIZE, replay_app

@@ -7,9 +7,9 @@ import pytest
 from console.config import parse_config
 from console.control.live import LiveControl, RemoteEngine
 from console.engine import elsewhere, resolve, this_machine
+from console.kinds.host import findings as host_findings
+from console.kinds.host import rows as host_rows
 from console.readings import HostReading
-from console.rules import host_findings
-from widgets.panes import host_rows
 
 
 @pytest.fixture()

@@ -22,6 +22,7 @@ from console.check import evaluate, render_table
 from console.clock import FrozenClock
 from console.config import CleanupRule
 from console.control.live import LiveControl
+from console.kinds import sim_sources
 from console.readings import (
     Container,
     ContainersReading,
@@ -34,7 +35,7 @@ from console.readings import (
     SmokeReading,
     TrafficReading,
 )
-from console.sim import SimStack, sim_sources
+from console.sim import SimStack
 from console.text import clean
 from tests.helpers import LAUNCH, demo_app, demo_config, screen_lines, screen_segments
 from widgets.confirm import ConfirmModal

@@ -1,11 +1,12 @@
 """The live loop against fake sources: a slow one and a hung one must not hold up the others."""
 
 import asyncio
+import threading
 import time
 
 from console.clock import SystemClock
 from console.config import Poll, SourcePoll
-from console.poller import Poller
+from console.poller import MIN_GAP, Poller
 from console.readings import RedisReading
 from console.store import Store
 
@@ -108,3 +109,34 @@ async def test_sweep_is_as_slow_as_the_slowest_source_not_the_sum():
     elapsed = time.monotonic() - started
     assert [r.source for r in readings] == ["redis", "postgres", "host", "traffic"]
     assert elapsed < 0.3  # four 0.1 s sources run concurrently, not 0.4 s in sequence
+
+
+class WakingSource(FakeSource):
+    """A source that learns of changes between polls (as the Docker source does from the
+    engine's events) and wakes its poll from its own thread."""
+
+    def set_waker(self, wake):
+        self.wake = wake
+
+
+async def test_a_source_woken_from_its_thread_polls_before_its_interval():
+    source = WakingSource("containers")
+    poller, _ = make([source], poll(containers=SourcePoll(interval=30.0, timeout=1.0)))
+    poller.start()
+    try:
+        while source.calls < 1:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        assert source.calls == 1  # the next poll is 30 s away
+        # A burst of three changes from another thread: one early poll, after MIN_GAP.
+        woke = time.monotonic()
+        for _ in range(3):
+            threading.Thread(target=source.wake).start()
+        while source.calls < 2:
+            assert time.monotonic() - woke < 10, "not woken"
+            await asyncio.sleep(0.01)
+        assert source.starts[1] - woke >= MIN_GAP * 0.9
+        await asyncio.sleep(MIN_GAP * 2)
+        assert source.calls == 2  # the burst cost one poll, not three
+    finally:
+        await poller.stop()

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from console.clock import FrozenClock
+from console.kinds import sim_sources
 from console.readings import (
     Container,
     ContainersReading,
@@ -24,7 +25,7 @@ from console.recording.codec import UnknownKind, decode, diff, encode, patch, re
 from console.recording.reader import Cursor, Recording
 from console.recording.recorder import KEYFRAME, Recorder
 from console.recording.schema import RecordingError
-from console.sim import SimStack, sim_sources
+from console.sim import SimStack
 from tests.helpers import LAUNCH, demo_config
 
 KINDS = (

@@ -3,6 +3,8 @@ import pytest
 from console.clock import FrozenClock
 from console.config import Band
 from console.judge import judge
+from console.judge.panes import pane_findings, source_alert
+from console.kinds.containers import findings as container_findings
 from console.launchday import LaunchState
 from console.readings import (
     Container,
@@ -12,14 +14,7 @@ from console.readings import (
     PoolReading,
     TrafficReading,
 )
-from console.rules import (
-    Level,
-    container_findings,
-    level_for,
-    pane_findings,
-    sustained,
-    worst,
-)
+from console.rules import Finding, Level, as_stale, level_for, sustained, worst
 from console.store import Store
 from tests.helpers import demo_config
 
@@ -223,3 +218,57 @@ def test_rollback_trigger_alerts_come_first():
     texts = [a.text for a in result.alerts]
     assert "host: disk 95.0%" in texts
     assert texts.index("host: disk 95.0%") > 0
+
+
+def test_a_stale_finding_keeps_bad_news_and_drops_its_ok():
+    ok = Finding("host.disk", "disk", Level.OK, "50.0%")
+    crit = Finding("container:api-api-1", "api-api-1", Level.CRIT, "unhealthy")
+    warn = Finding("host.swap", "swap", Level.WARN, "12.0%")
+    # A stale "ok" is no longer a claim we can make; a stale failure is still a failure.
+    assert as_stale(ok, 40.0).level is Level.UNKNOWN
+    assert as_stale(crit, 40.0).level is Level.CRIT
+    assert as_stale(warn, 40.0).level is Level.WARN
+    assert as_stale(crit, 40.0).shown == "unhealthy (stale 40s)"
+    assert as_stale(ok, None).stale == 0.0  # never answered: stale from the start
+    assert ok.shown == "50.0%"  # a fresh finding says no age
+
+
+def test_a_source_that_cannot_be_read_raises_its_own_alert():
+    clock = FrozenClock(1000.0)
+    store = Store(clock, history_s=3600, stale_after={"containers": 10.0, "host": 10.0})
+    assert source_alert("containers", store) is None  # not polled yet: nothing to say
+    store.record(ContainersReading(source="containers", at=clock.now(), containers=()))
+    assert source_alert("containers", store) is None  # answering
+    # Timeouts within the freshness budget: not yet news.
+    clock.advance(5)
+    store.record(ContainersReading.failed("containers", clock.now(), "TIMEOUT: no answer in 5s"))
+    assert source_alert("containers", store) is None
+    # Past it: a warning that says for how long, and why.
+    clock.advance(35)
+    store.record(ContainersReading.failed("containers", clock.now(), "TIMEOUT: no answer in 5s"))
+    alert = source_alert("containers", store)
+    assert alert is not None and alert.id == "source:containers"
+    assert alert.level is Level.WARN
+    assert alert.text == "containers: no answer for 40s (TIMEOUT: no answer in 5s)"
+    # Refused (DOWN) is a verdict: critical at once; one that never answered says so.
+    store.record(HostReading.failed("host", clock.now(), "DOWN: connection refused"))
+    down = source_alert("host", store)
+    assert down is not None and down.level is Level.CRIT
+    assert down.text == "host: DOWN: connection refused (never answered)"
+
+
+def test_a_failed_containers_poll_keeps_the_unhealthy_alert_stale_beside_its_own():
+    """The issue's truth defect: at the timeout the unhealthy container's alert vanished."""
+    config = demo_config()
+    clock = FrozenClock(1000.0)
+    store = Store(clock, history_s=3600, stale_after={"containers": 10.0})
+    sick = Container(name="api-mcp-1", state="running", health="unhealthy", expected=True)
+    store.record(ContainersReading(source="containers", at=clock.now(), containers=(sick,)))
+    first = judge(store, config, LaunchState(), 1000).alerts
+    assert "containers:container:api-mcp-1" in {a.id for a in first}
+    clock.advance(40)
+    store.record(ContainersReading.failed("containers", clock.now(), "TIMEOUT: no answer in 5s"))
+    alerts = {a.id: a for a in judge(store, config, LaunchState(), clock.now()).alerts}
+    kept = alerts["containers:container:api-mcp-1"]
+    assert kept.level is Level.CRIT and "(stale 40s)" in kept.text
+    assert alerts["source:containers"].text.startswith("containers: no answer for 40s")

@@ -2,8 +2,9 @@
 
 from console.clock import FrozenClock
 from console.judge import judge
+from console.kinds import sim_sources
 from console.launchday import LaunchState
-from console.sim import SimStack, sim_sources
+from console.sim import SimStack
 from tests.helpers import LAUNCH, demo_app, replay
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Digits, Static
+from textual.geometry import Size
+from textual.renderables.digits import Digits as DigitsRenderable
 
 from console.durations import format_countdown
 from console.rules import Level
 from console.text import clean
 from console.timeline import PRE_LAUNCH, Countdown, next_milestone_text
+from widgets.diffstatic import DiffStatic
 from widgets.pane import Pane
 
 
@@ -34,12 +36,33 @@ class CountdownPane(Pane):
         return self.show(key, Level.OK, build, lines=len(upcoming))
 
 
+class BigDigits(DiffStatic):
+    """Textual's 3x3 digits, repainting only the glyphs that changed (the seconds, each second)."""
+
+    DEFAULT_CSS = """
+    BigDigits { width: auto; height: 3; }
+    """
+
+    def __init__(self, value: str = "", *, id: str | None = None) -> None:
+        super().__init__(DigitsRenderable(value), id=id)
+        self.value = value
+
+    def show(self, value: str) -> bool:
+        if value == self.value:
+            return False
+        self.value = value
+        self.update(DigitsRenderable(value))
+        return True
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return DigitsRenderable.get_width(self.value)
+
+
 class BigClock(Vertical):
     """The countdown for the room: big digits, the phase, and the next milestone."""
 
     DEFAULT_CSS = """
     BigClock { height: auto; border: round $secondary; padding: 0 1; width: 1fr; }
-    BigClock Digits { width: auto; }
     BigClock #big-line { height: auto; }
     """
 
@@ -50,8 +73,8 @@ class BigClock(Vertical):
         self._line_length = -1
 
     def compose(self) -> ComposeResult:
-        yield Digits("", id="big-digits")
-        yield Static("", id="big-line")
+        yield BigDigits("", id="big-digits")
+        yield DiffStatic("", id="big-line")
 
     def show_countdown(self, c: Countdown, wall: str) -> bool:
         # Digits has no T: the sign says which side of T-0 we are on, the line says the rest.
@@ -62,7 +85,7 @@ class BigClock(Vertical):
             return False
         line_changed = self._key is None or key[1:] != self._key[1:]
         self._key = key
-        self.query_one(Digits).update(digits)
+        self.query_one(BigDigits).show(digits)
         if not line_changed:
             return True  # the digits tick each second; the line under them rarely changes
         style = "bold yellow" if c.phase == PRE_LAUNCH else "bold cyan"
@@ -72,5 +95,5 @@ class BigClock(Vertical):
         line.append(clean(upcoming))
         relayout = len(upcoming) != self._line_length
         self._line_length = len(upcoming)
-        self.query_one("#big-line", Static).update(line, layout=relayout)
+        self.query_one("#big-line", DiffStatic).update(line, layout=relayout)
         return True

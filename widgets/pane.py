@@ -7,10 +7,11 @@ from collections.abc import Callable, Hashable
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.text import Text
-from textual.widgets import Static
 
+from console.kinds.kind import Row as KindRow
 from console.rules import Level
 from console.text import clean, plain
+from widgets.diffstatic import DiffStatic
 
 LEVEL_STYLE = {
     Level.OK: "green",
@@ -20,8 +21,8 @@ LEVEL_STYLE = {
 }
 LEVEL_CLASSES = tuple(f"level-{level.word}" for level in Level)
 
-# A row of a metric pane: label, value, and the value's level (None: information only).
-Row = tuple[str, str, Level | None]
+# A row of a metric pane (label, value, the value's level): what a source kind's rows give.
+Row = KindRow
 
 
 class RowsView:
@@ -58,12 +59,14 @@ class RowsView:
             yield line
 
 
-class Pane(Static):
-    """A pane that redraws only when what it shows has changed.
+class Pane(DiffStatic):
+    """A pane that redraws only when what it shows has changed, and then only the cells that
+    changed.
 
     Subclasses compute a plain, hashable `key` (the rows) before building any Rich object;
-    `show` compares it to the last one and skips the update if nothing moved. That keeps idle
-    terminal output near zero: the compositor redraws a widget only when it is refreshed.
+    `show` compares it to the last one and skips the update if nothing moved. When it did
+    move, `DiffStatic` sends the terminal only the changed cells (one value of a pane, the
+    seconds of a countdown), not the whole box.
     """
 
     DEFAULT_CSS = """
@@ -89,6 +92,8 @@ class Pane(Static):
         self._title = title
         self._key: Hashable = None
         self._lines: int | None = None
+        self._shown_title: str | None = None
+        self._shown_subtitle = ""
         self.level = Level.UNKNOWN
 
     def show(
@@ -110,11 +115,16 @@ class Pane(Static):
             if cls != f"level-{level.word}":
                 self.set_class(False, cls)
         title = f"{self._title} {level.symbol}" if self.SHOW_LEVEL else self._title
-        self.border_title = plain(title)
-        # The subtitle carries a source's error text: plain, never markup.
-        self.border_subtitle = plain(subtitle)
-        # A new layout only when the pane's height may change: relayout of the whole screen
-        # was most of the console's idle CPU.
+        # Setting a border title repaints the whole widget even when it is the same text.
+        if title != self._shown_title:
+            self._shown_title = title
+            self.border_title = plain(title)
+        if subtitle != self._shown_subtitle:
+            self._shown_subtitle = subtitle
+            # The subtitle carries a source's error text: plain, never markup.
+            self.border_subtitle = plain(subtitle)
+        # A new layout only when the pane's height may change (DiffStatic checks that it did):
+        # relayout of the whole screen was most of the console's idle CPU.
         relayout = lines is None or lines != self._lines
         self._lines = lines
         self.update(build(), layout=relayout)

@@ -382,7 +382,29 @@ async def build_plan(name: str, config: Config, control: Control, now: float) ->
         plan = await ingestion(config, control)
     else:
         raise ValueError(f"unknown action {name!r}")
-    return with_silence(plan, config, control)
+    return with_silence(await with_hosts(plan, config, control), config, control)
+
+
+async def with_hosts(plan: Plan, config: Config, control: Control) -> Plan:
+    """With several engines, every container step names the engine it acts on, in its target
+    and in its call (the call is what the audit log records), before anything is confirmed: a
+    person approving "docker restart api-api-1" must see which host's API restarts. Finding
+    the engine is a read (one inspect per engine, once); a container on none of them, or on
+    several, is left to fail or refuse when the step runs, with its own message."""
+    if not config.docker.several:
+        return plan
+    containers = {config.docker.api, config.docker.scraper}
+    for step in plan.steps:
+        if step.target not in containers:
+            continue
+        try:
+            host = (await control.container(step.target)).host
+        except Exception:  # AmbiguousContainer, an engine down: the step says so when it runs
+            host = ""
+        where = host or "engine unknown until the step runs"
+        step.target = f"{step.target} on {where}"
+        step.call = f"{step.call}  [engine {where}]"
+    return plan
 
 
 def with_silence(plan: Plan, config: Config, control: Control) -> Plan:
@@ -395,18 +417,20 @@ def with_silence(plan: Plan, config: Config, control: Control) -> Plan:
 
 async def plan_from_request(request: dict[str, Any], config: Config, control: Control) -> Plan:
     """The plan a request describes (`Plan.request`), built anew over `control` (the same
-    steps, the silence included, as the console previewed)."""
+    steps, the engines and the silence included, as the console previewed)."""
     name = request.get("action")
     if name == "rollback":
         plan = rollback(config, control, float(request["now"]), str(request.get("reason", "")))
-        return with_silence(plan, config, control)
-    if name == "disk_cleanup":
+    elif name == "disk_cleanup":
         plan = await disk_cleanup(config, control, request.get("preview"))
-        return with_silence(plan, config, control)
-    if name == "db_restore":
-        return await db_restore(
+    elif name == "db_restore":
+        plan = await db_restore(
             config, control, str(request["operator"]), str(request["authoriser"])
         )
-    if name in ("restart_api", "ingestion"):
+        # db_restore adds its own silence step (first): the engines go on the steps after it.
+        return await with_hosts(plan, config, control)
+    elif name in ("restart_api", "ingestion"):
         return await build_plan(name, config, control, 0.0)
-    raise ValueError(f"unknown action {name!r}")
+    else:
+        raise ValueError(f"unknown action {name!r}")
+    return with_silence(await with_hosts(plan, config, control), config, control)

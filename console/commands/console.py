@@ -73,6 +73,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "and `launch-console report`",
     )
     options.add(group, "--no-record", action="store_true", help="do not record")
+    options.add_terminal(parser)
     options.add_logging(parser)
 
 
@@ -118,7 +119,7 @@ def _run(config: Config, args: argparse.Namespace, state_dir: str | None = None)
     if recorder is not None:
         print(f"launch-console: recording to {recorder.path}", file=sys.stderr)
     try:
-        app.run()
+        app.run(mouse=app.terminal.mouse)
     finally:
         if recorder is not None:
             recorder.close()
@@ -137,8 +138,8 @@ def once(config: Config, args: argparse.Namespace) -> int:
     """One sweep, printed: the dashboard as the screen would show it at this instant."""
     import asyncio
 
-    from console.app import stale_after
     from console.dashboard import render_json, render_text, snapshot
+    from console.kinds import stale_after
     from console.launchday import LaunchState, load_state
     from console.poller import Poller
     from console.store import Store
@@ -194,6 +195,8 @@ def make_app(config: Config, args: argparse.Namespace, state_dir: str | None = N
     else:
         mode, detail = "LIVE", config.source_path
     recorder = _recorder(config, args, clock, mode, detail)
+    terminal = options.terminal(args)
+    log.info("terminal: %s", terminal.describe())
     runner = None  # the demo's stack is in this process: its runs are too (InProcessRunner)
     if not args.demo:
         from console.actions.runner import ProcessRunner
@@ -213,6 +216,7 @@ def make_app(config: Config, args: argparse.Namespace, state_dir: str | None = N
         recorder=recorder,
         runner=runner,
         log_file=getattr(args, "log_file", None),
+        terminal=terminal,
     )
 
 

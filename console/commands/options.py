@@ -63,6 +63,10 @@ DEFAULTS: dict[str, Any] = {
     "json": False,
     "record": None,
     "no_record": False,
+    "ascii": False,
+    "unicode": False,
+    "no_mouse": False,
+    "refresh": 1.0,
 }
 DEMO_ONLY = ("scenario", "speed", "seed", "start")
 
@@ -140,6 +144,44 @@ def add_target(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_terminal(parser: argparse.ArgumentParser) -> None:
+    """How the screen is drawn for this terminal and link (console.terminal)."""
+    group = parser.add_argument_group("the terminal")
+    add(
+        group,
+        "--ascii",
+        action="store_true",
+        help="draw with ASCII only (the default when the locale is not UTF-8, e.g. LANG=C, "
+        "or TERM is vt100/vt220/dumb)",
+    )
+    add(group, "--unicode", action="store_true", help="draw with UTF-8 even so")
+    add(
+        group,
+        "--no-mouse",
+        action="store_true",
+        help="no mouse tracking: less traffic over SSH, and the terminal selects text as usual",
+    )
+    add(
+        group,
+        "--refresh",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="at most one frame per SECONDS: the clock ticks and readings land on the screen "
+        "that often (default 1; 5 or 10 for a slow link). NO_COLOR=1 turns colour off",
+    )
+
+
+def terminal(args: argparse.Namespace):  # -> console.terminal.Terminal
+    """The terminal the options and the environment describe."""
+    from console.terminal import detect, session_environment
+
+    if args.ascii and args.unicode:
+        args.parser.error("give --ascii or --unicode, not both")
+    chosen = True if args.ascii else False if args.unicode else None
+    env = session_environment()
+    return detect(env, ascii=chosen, mouse=not args.no_mouse, refresh=args.refresh)
+
+
 def add_logging(parser: argparse.ArgumentParser) -> None:
     from console.logs import default_log_path
 
@@ -213,7 +255,8 @@ def stack(
     naming the source (never a traceback)."""
     if args.demo:
         from console.clock import SimClock
-        from console.sim import SimStack, sim_sources
+        from console.kinds import sim_sources
+        from console.sim import SimStack
         from console.sim.control import SimControl
 
         clock = SimClock(config.launch.epoch + args.start, args.speed)
@@ -228,7 +271,7 @@ def stack(
         return sim_sources(sim, clock), clock, lambda: SimControl(sim, clock)
     from console.clock import SystemClock
     from console.config import ConfigError
-    from console.sources.live import live_sources
+    from console.kinds import live_sources
 
     clock = SystemClock()
     try:

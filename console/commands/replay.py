@@ -45,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--from", dest="replay_from", metavar="WHEN", help=f"start at {WHEN_HELP}")
     parser.add_argument("--paused", action="store_true", help="open paused (space plays)")
+    options.add_terminal(parser)
     options.add_logging(parser)
 
 
@@ -113,6 +114,7 @@ def _run(recording, args: argparse.Namespace, start: float | None) -> int:
             speed=args.replay_speed,
             start=start,
             playing=not args.paused,
+            terminal=options.terminal(args),
         )
-        app.run()
+        app.run(mouse=app.terminal.mouse)
         return app.return_code or 0

@@ -26,6 +26,7 @@ from console.judge import first_hour as hour
 from console.judge.board import GATE_CHECKS, Gate, Verdict, after_launch, call, p0_gates
 from console.judge.checks import CHECK_IDS, CheckResult, judge_checks, prelaunch
 from console.judge.milestones import ASKS, Context, MilestoneStatus, judge_milestones, summary
+from console.judge.panes import judged_sources, pane_findings, source_alert
 from console.judge.status import Status, launch_verdict, overall
 from console.judge.triggers import judge_triggers
 from console.launchday import (
@@ -37,16 +38,7 @@ from console.launchday import (
     record_milestone,
     set_trigger_onsets,
 )
-from console.rules import (
-    Alert,
-    Finding,
-    Level,
-    TriggerState,
-    pane_findings,
-    source_alert,
-    worst,
-)
-from console.rules import judged_sources as _judged_sources
+from console.rules import Alert, Finding, Level, TriggerState, worst
 from console.store import Store
 
 __all__ = [
@@ -155,7 +147,7 @@ def judge(store: Store, config: Config, state: LaunchState, now: float) -> Judge
     epoch = config.launch.epoch
     facts = Facts()
 
-    panes = {source: pane_findings(source, store, config) for source in _judged_sources(store)}
+    panes = {source: pane_findings(source, store, config) for source in judged_sources(store)}
     checks = judge_checks(store, config)
     triggers, onsets = judge_triggers(store, config, now, state.trigger_onsets)
     facts.trigger_onsets = onsets

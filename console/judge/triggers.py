@@ -13,21 +13,43 @@ held.
 from __future__ import annotations
 
 from console.config import Config, Trigger
+from console.kinds import provider
 from console.rules import (
     TRIGGER_METRICS,
     TRIGGER_TITLES,
     Sustained,
     TriggerState,
+    max_gap,
     sustained,
-    trigger_series,
 )
-from console.store import Store
+from console.store import Sample, Store
 
 # How often (console seconds) a holding trigger's "seen" is brought up to date in the state: a
 # state change costs a save and a recorded snapshot, so not on every refresh.
 SEEN_EVERY = 60.0
 
 Onsets = dict[str, dict[str, float]]
+
+
+def trigger_series(store: Store, config: Config, metric: str) -> tuple[list[Sample], float]:
+    """A trigger metric's samples and the silence that breaks its run (a few missed polls of
+    the source whose readings give it)."""
+    series = list(store.series(metric))
+    cadence = config.poll.for_source(provider(metric).name)
+    return series, max_gap(series, cadence.interval)
+
+
+def trigger_states(store: Store, config: Config, now: float) -> list[TriggerState]:
+    """Each rollback trigger over the store's history alone (no remembered onsets, which
+    `judge_triggers` adds to count past the history window)."""
+    out = []
+    for metric in TRIGGER_METRICS:
+        trigger: Trigger = getattr(config.rollback_triggers, metric)
+        series, gap = trigger_series(store, config, metric)
+        state = sustained(series, trigger.above, trigger.sustained, now, gap)
+        value = series[-1][1] if series else None
+        out.append(TriggerState(metric, TRIGGER_TITLES[metric], trigger, state, value))
+    return out
 
 
 def judge_triggers(

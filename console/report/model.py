@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from console import kinds
 from console.config import Config
 from console.durations import format_duration, format_offset
 from console.judge import Judgement, judge
@@ -23,29 +24,12 @@ from console.launchday import ESCALATION, LaunchState
 from console.recording.reader import Event, Recording
 from console.replay import Replayer, launch_state
 
-# The series charted over the day: metric -> (title, unit, thresholds band or None).
-CHARTED = {
-    "error_rate_5xx": ("5xx error rate", "%", "error_rate_5xx"),
-    "p99_latency": ("P99 latency", "s", "p99_latency"),
-    "pool_usage": ("DB pool usage (PgBouncer)", "%", "pool_usage"),
-    "redis_memory": ("Redis memory", "%", "redis_memory"),
-    "requests_per_s": ("Requests", "/s", None),
-}
+# The series charted over the day: metric -> (title, unit, thresholds band or None), as the
+# source kinds declare them (console/kinds/).
+CHARTED = {c.metric: (c.title, c.unit, c.band) for c in kinds.charts()}
 # Metrics an alert is about, for its peak value: the finding id when it is not the metric name.
 ALERT_METRIC = {"host.disk": "disk", "host.swap": "swap"}
-UNITS = {
-    "error_rate_5xx": "%",
-    "p50_latency": "s",
-    "p99_latency": "s",
-    "pool_usage": "%",
-    "pool_waiting": "",
-    "redis_memory": "%",
-    "disk": "%",
-    "swap": "%",
-    "api_cpu": "%",
-    "pg_connections": "%",
-    "requests_per_s": "/s",
-}
+UNITS = kinds.units()
 LEVELS = {"ok": 0, "unknown": 1, "warn": 2, "crit": 3}
 
 
@@ -190,7 +174,7 @@ def _judged(
 def _series(recording: Recording) -> dict[str, list[tuple[float, float]]]:
     """Every metric over the whole day (all sessions), from the readings' own times."""
     out: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    wanted = {"traffic", "pgbouncer", "redis", "host", "containers", "smoke", "postgres"}
+    wanted = set(kinds.NAMES)
     for session in recording.sessions:
         for source in recording.sources(session):
             if source not in wanted:

@@ -24,7 +24,6 @@ from console.sim.stack import (
     SWAP_TOTAL,
     SimStack,
 )
-from console.sources import Source
 
 
 class SimSource:
@@ -237,18 +236,3 @@ class SimSmoke(SimSource):
             SmokeCheck(id="tls.expiry", title="TLS cert", ok=True, detail="71 days left"),
         )
         return SmokeReading(source=self.name, at=t, checks=checks)
-
-
-def sim_sources(stack: SimStack, clock: Clock) -> list[Source]:
-    return [
-        cls(stack, clock)
-        for cls in (
-            SimContainers,
-            SimPgBouncer,
-            SimPostgres,
-            SimRedis,
-            SimHost,
-            SimTraffic,
-            SimSmoke,
-        )
-    ]

@@ -11,18 +11,6 @@ from typing import Protocol
 
 from console.readings import Reading
 
-# The names the poller, the store, the rules and the panes agree on.
-SOURCE_NAMES = (
-    "containers",
-    "pgbouncer",
-    "postgres",
-    "redis",
-    "host",
-    "traffic",
-    "smoke",
-    "alertmanager",  # only when [alertmanager] url is set
-)
-
 
 class Source(Protocol):
     name: str

@@ -146,6 +146,9 @@ class DockerSource:
         self._client: docker.DockerClient | None = None
         self._known: dict[str, Known] = {}
         self.wanted = {*config.docker.services, config.docker.api, config.docker.scraper}
+        self._priority = list(
+            dict.fromkeys([config.docker.api, *config.docker.services, config.docker.scraper])
+        )
         self.cgroups = CgroupStats()
         self.streams = StreamStats(lambda: self._get_client().api)
         self.events = EngineEvents(
@@ -237,8 +240,13 @@ class DockerSource:
         # engine); one not inspected yet waits for its inspection instead.
         rest = [cid for cid in running if cid in self._no_cgroup]
         if rest:
-            # The configured containers get a stream of their own first.
-            priority = {cid for cid in rest if self._names.get(cid) in self.wanted}
+            # The configured containers get a stream of their own first, the API's first of all
+            # (its CPU is a runbook check), then the services in their order, the scraper last.
+            rank = {n: i for i, n in enumerate(self._priority)}
+            priority = sorted(
+                (cid for cid in rest if self._names.get(cid) in rank),
+                key=lambda cid: rank[self._names[cid]],
+            )
             self.streams.follow(rest, priority)
             usage.update(self.streams.sample(rest))
         return usage

@@ -5,12 +5,11 @@ Two ways, chosen per container:
   engine's stats read): a few small file reads per running container per poll, no engine call,
   no thread. Found from the container's PID (inspect) and checked against its id, so a PID from
   another namespace (an engine in a VM, or over ssh://) is never mistaken for it.
-- `StreamStats`: otherwise, the engine's `docker stats` stream, at most `MAX_STREAMS` at once
-  (threads and engine connections are bounded whatever the project holds). The configured
-  containers keep a stream each; the rest share the remaining streams in turn, each followed
-  for a few samples before its slot passes on, so every container gets a value, the extras less
-  often (shown with the age of their sample in mind: a sample older than `FRESH_ROTATING` is
-  not shown).
+- `StreamStats`: otherwise the engine's stats, with at most `MAX_STREAMS` threads whatever the
+  project holds: the configured containers keep a `docker stats` stream each; every other one
+  is sampled in turn with the engine's one-shot stats at a bounded rate (a few a second), so
+  every container gets a value, the extras less often (a sample is shown while it is younger
+  than its rotation allows).
 
 CPU % is of one core, as `docker stats` shows it; memory is usage minus inactive file cache.
 """
@@ -22,18 +21,22 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+PROC = Path("/proc")
 UNLIMITED = 1 << 60  # cgroup v1 writes "no limit" as a huge number
 
-MAX_STREAMS = 8  # stats streams (threads and engine connections) in all
-SAMPLES_PER_TURN = 3  # a shared stream follows one container this many samples, then moves on
-FRESH = 5.0  # seconds: an older streamed sample of a dedicated stream is not shown
-FRESH_ROTATING = 120.0  # ... and of a container that waits its turn on a shared stream
+MAX_STREAMS = 8  # stats threads (and engine connections) in all
+ROTATION_THREADS = 4  # of which these take the one-shot samples of the containers in turn
+# One-shot samples a second, in all, at most. The engine answers a one-shot request at its
+# stats collector's next tick (once a second), so each thread takes about one a second anyway.
+ROTATION_RATE = 4.0
+FRESH = 5.0  # seconds: an older sample of a dedicated stream is not shown
+FRESH_ROTATING = 120.0  # ... and of a container sampled in turn (at least; see StreamStats)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +90,15 @@ class CgroupFiles:
     v2: bool
 
 
-def cgroup_files(pid: int, container_id: str, root: Path = CGROUP_ROOT) -> CgroupFiles | None:
+def cgroup_files(
+    pid: int, container_id: str, root: Path = CGROUP_ROOT, proc: Path = PROC
+) -> CgroupFiles | None:
     """The cgroup files of the container whose PID 1 is `pid`; None if they are not ours to read
     (the PID is not that container here: another namespace, a remote engine, a gone process)."""
     if pid <= 0:
         return None
     try:
-        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+        lines = (proc / str(pid) / "cgroup").read_text().splitlines()
     except OSError:
         return None
     v1: dict[str, str] = {}
@@ -166,8 +171,10 @@ class CgroupStats:
 
     STAT_EVERY = 5
 
-    def __init__(self, root: Path = CGROUP_ROOT) -> None:
+    def __init__(self, root: Path = CGROUP_ROOT, proc: Path = PROC) -> None:
         self.root = root
+        self.proc = proc
+        self.monotonic = time.monotonic  # the CPU % clock (tests give their own)
         self._files: dict[str, CgroupFiles] = {}
         self._limit: dict[str, int | None] = {}
         self._inactive: dict[str, int] = {}
@@ -176,7 +183,7 @@ class CgroupStats:
 
     def watch(self, container_id: str, pid: int) -> bool:
         """Start reading this container's files; False if they are not readable from here."""
-        files = cgroup_files(pid, container_id, self.root)
+        files = cgroup_files(pid, container_id, self.root, self.proc)
         if files is None:
             self.forget(container_id)
             return False
@@ -205,7 +212,7 @@ class CgroupStats:
             if files is None:
                 continue
             try:
-                now = time.monotonic()
+                now = self.monotonic()
                 used_ns = _cpu_ns(files)
                 usage = int(_read(files.memory))
                 if fresh_stat:
@@ -223,27 +230,50 @@ class CgroupStats:
         return out
 
 
-# --- the engine's stats streams ---------------------------------------------------------------
+# --- the engine's stats, when the cgroup files are not ours to read ---------------------------
 
 
 class StreamStats:
-    """At most `MAX_STREAMS` engine stats streams: dedicated ones for the containers that matter
-    most (`priority`), the rest taking turns on the remaining slots."""
+    """CPU and memory from the engine, with bounded threads and engine calls per second.
 
-    def __init__(self, api: Callable[[], Any], max_streams: int = MAX_STREAMS) -> None:
+    - The containers that matter most (`priority`: the configured services) each get a stats
+      stream of their own (a sample a second), up to `max_streams - ROTATION_THREADS`.
+    - Every other running container is sampled in turn with the engine's one-shot stats (API
+      1.41+: no wait for a second sample; the engine answers at its collector's next tick, so
+      about a second a call) by `rotation_threads` threads, `rate` samples a second at most.
+      Its CPU % is the average since its previous turn, so one sample a turn is enough (its
+      memory shows from the first turn, its CPU from the second). At 200 containers and the
+      defaults a turn comes about every minute.
+    - A sample older than `FRESH` (a stream) or than its rotation allows (`FRESH_ROTATING`, or
+      2.5 turns when the rotation is longer) is not shown.
+    """
+
+    def __init__(
+        self,
+        api: Callable[[], Any],
+        max_streams: int = MAX_STREAMS,
+        rate: float = ROTATION_RATE,
+        rotation_threads: int = ROTATION_THREADS,
+    ) -> None:
         self._api = api  # returns the docker APIClient (rebuilt by the source after failures)
         self.max_streams = max_streams
-        self._latest: dict[str, tuple[float, dict[str, Any]]] = {}
+        self.rate = rate
+        self.rotation_threads = min(rotation_threads, max_streams - 1)
+        self._latest: dict[str, tuple[float, Usage]] = {}
         self._cpu: dict[str, tuple[int, int]] = {}
         self._dedicated: dict[str, threading.Thread] = {}
-        self._shared: list[threading.Thread] = []
-        self._turns: deque[str] = deque()  # containers waiting for a shared stream
+        self._rotating: list[threading.Thread] = []
+        self._turns: deque[str] = deque()  # containers waiting for their one-shot sample
+        self._rotation: set[str] = set()  # ... and those being sampled: each is in it once
         self._wanted: set[str] = set()
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        self.one_shot = True  # False once the engine has said it is older than API 1.41
+        self.samples = 0  # engine samples taken (tests, the benchmark)
 
-    def follow(self, running: list[str], priority: set[str]) -> None:
-        """The running containers now; `priority` ones get a stream of their own if one is free."""
+    def follow(self, running: list[str], priority: Sequence[str]) -> None:
+        """The running containers now; `priority` ones (most important first) get a stream of
+        their own while one is free."""
         with self._lock:
             if self._closed.is_set():
                 return
@@ -251,9 +281,9 @@ class StreamStats:
             for gone in set(self._latest) - self._wanted:
                 self._latest.pop(gone, None)
                 self._cpu.pop(gone, None)
-            dedicated_room = max(1, self.max_streams // 2)
-            for cid in running:
-                if cid in priority and cid not in self._dedicated:
+            dedicated_room = max(1, self.max_streams - self.rotation_threads)
+            for cid in priority:
+                if cid in self._wanted and cid not in self._dedicated:
                     if len(self._dedicated) >= dedicated_room:
                         break
                     thread = threading.Thread(
@@ -261,78 +291,99 @@ class StreamStats:
                     )
                     self._dedicated[cid] = thread
                     thread.start()
-            queued = set(self._turns)
             for cid in running:
-                if cid not in self._dedicated and cid not in queued:
+                if cid not in self._dedicated and cid not in self._rotation:
+                    self._rotation.add(cid)
                     self._turns.append(cid)
-            room = self.max_streams - len(self._dedicated) - len(self._shared)
-            for _ in range(min(room, len(self._turns))):
-                thread = threading.Thread(target=self._take_turns, daemon=True, name="stats-shared")
-                self._shared.append(thread)
+            room = min(self.rotation_threads, self.max_streams - len(self._dedicated))
+            for _ in range(min(room - len(self._rotating), len(self._turns))):
+                thread = threading.Thread(target=self._take_turns, daemon=True, name="stats-turns")
+                self._rotating.append(thread)
                 thread.start()
 
-    def _stream(self, cid: str, limit: int | None) -> None:
-        n = 0
-        stream = self._api().stats(cid, stream=True, decode=True)
-        try:
-            for sample in stream:
-                if self._closed.is_set() or cid not in self._wanted:
-                    break
-                self._latest[cid] = (time.monotonic(), sample)
-                n += 1
-                if limit is not None and n >= limit:
-                    break
-        finally:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
+    def _record(self, cid: str, sample: dict[str, Any]) -> None:
+        """A sample, turned into what is shown at once (CPU needs the one before it)."""
+        cpu, self._cpu[cid] = cpu_percent(sample, self._cpu.get(cid))
+        if cpu is None and cid in self._latest:  # no time passed by the engine's counter
+            cpu = self._latest[cid][1].cpu_pct
+        mem, limit = memory_used(sample)
+        self._latest[cid] = (time.monotonic(), Usage(cpu, mem, limit))
+        self.samples += 1
 
     def _follow_one(self, cid: str) -> None:
         try:
-            self._stream(cid, None)
+            stream = self._api().stats(cid, stream=True, decode=True)
+            try:
+                for sample in stream:
+                    if self._closed.is_set() or cid not in self._wanted:
+                        break
+                    self._record(cid, sample)
+            finally:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()
         except Exception:  # the container or the engine went away: the next poll restarts it
             pass
         finally:
             with self._lock:
                 self._dedicated.pop(cid, None)
 
+    def _one_sample(self, cid: str) -> dict[str, Any]:
+        from docker.errors import InvalidVersion
+
+        api = self._api()
+        if self.one_shot:
+            try:
+                return api.stats(cid, stream=False, one_shot=True)
+            except InvalidVersion:  # an engine older than API 1.41: two samples, ~2 s
+                self.one_shot = False
+        return api.stats(cid, stream=False)
+
     def _take_turns(self) -> None:
         me = threading.current_thread()
+        pace = self.rotation_threads / self.rate  # seconds per sample, per thread
         try:
             while not self._closed.is_set():
+                started = time.monotonic()
                 with self._lock:
                     if not self._turns:
                         return
                     cid = self._turns.popleft()
                     if cid not in self._wanted or cid in self._dedicated:
+                        self._rotation.discard(cid)
                         continue
-                # Gone, or the engine failed: the slot moves on either way.
+                # Gone, or the engine failed: the turn moves on either way.
                 with contextlib.suppress(Exception):
-                    self._stream(cid, SAMPLES_PER_TURN)
+                    self._record(cid, self._one_sample(cid))
                 with self._lock:
-                    if cid in self._wanted and cid not in self._dedicated:
+                    if cid not in self._wanted or cid in self._dedicated:
+                        self._rotation.discard(cid)
+                    else:
                         self._turns.append(cid)
+                self._closed.wait(max(0.0, pace - (time.monotonic() - started)))
         finally:
             with self._lock:
-                if me in self._shared:
-                    self._shared.remove(me)
+                if me in self._rotating:
+                    self._rotating.remove(me)
 
     def threads(self) -> int:
-        return len(self._dedicated) + len(self._shared)
+        return len(self._dedicated) + len(self._rotating)
+
+    def turn_seconds(self) -> float:
+        """How long one round of the rotation takes now."""
+        return len(self._turns) / self.rate
 
     def sample(self, container_ids: Iterable[str]) -> dict[str, Usage]:
         out: dict[str, Usage] = {}
         now = time.monotonic()
+        rotating_fresh = max(FRESH_ROTATING, 2.5 * self.turn_seconds())
         for cid in container_ids:
             found = self._latest.get(cid)
             if found is None:
                 continue
-            fresh = FRESH if cid in self._dedicated else FRESH_ROTATING
-            if now - found[0] > fresh:
-                continue
-            cpu, self._cpu[cid] = cpu_percent(found[1], self._cpu.get(cid))
-            mem, limit = memory_used(found[1])
-            out[cid] = Usage(cpu, mem, limit)
+            fresh = FRESH if cid in self._dedicated else rotating_fresh
+            if now - found[0] <= fresh:
+                out[cid] = found[1]
         return out
 
     def close(self) -> None:

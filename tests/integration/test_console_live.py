@@ -6,8 +6,8 @@ import sys
 
 from console.app import LaunchConsole
 from console.clock import SystemClock
+from console.kinds import live_sources
 from console.rules import Level
-from console.sources.live import live_sources
 from widgets.containers import ContainersPane
 from widgets.pane import Pane
 

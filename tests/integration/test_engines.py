@@ -116,3 +116,36 @@ def test_several_engines_config_is_checked(tmp_path):
     )
     with pytest.raises(ConfigError, match="repeated: a"):
         load_config(path)
+
+
+async def test_the_plan_names_the_engine_before_it_is_confirmed(fleet_config, edge, tmp_path):
+    """With several engines, "docker restart api-api-2" is not enough to approve: the confirm
+    modal names the host the step will act on, and so does the audit line of the plan."""
+    config = fleet_config.model_copy(
+        update={
+            "docker": fleet_config.docker.model_copy(update={"api": "api-api-2"}),
+            "audit": fleet_config.audit.model_copy(update={"path": str(tmp_path / "audit.jsonl")}),
+            "actions": fleet_config.actions.model_copy(
+                update={"lock_path": str(tmp_path / "lock")}
+            ),
+        }
+    )
+    control = LiveControl(config)
+    app = LaunchConsole(config, [], SystemClock(), live=False, control=control)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("A")
+            for _ in range(200):
+                await pilot.pause()
+                if type(app.screen).__name__ == "ConfirmModal":
+                    break
+            shown = screen_text(app)
+            assert "target  api-api-2 on edge" in shown
+            assert "docker restart api-api-2  [engine edge]" in shown
+            await pilot.press("escape")  # Cancel: nothing restarts
+            await pilot.pause()
+            assert type(app.screen).__name__ != "ConfirmModal"
+    finally:
+        await control.close()  # the app closes it too; closing twice is harmless
+    audit = (tmp_path / "audit.jsonl").read_text()
+    assert '"cancelled"' in audit and "restart_api" in audit

@@ -15,11 +15,12 @@ import pytest
 
 from console.clock import SystemClock
 from console.config import parse_config
+from console.judge.triggers import trigger_states
+from console.kinds import stale_after
 from console.poller import Poller
 from console.readings import PromTrafficReading
-from console.rules import trigger_states
 from console.sources.traffic_prometheus import PrometheusTrafficSource
-from console.store import Store, stale_after
+from console.store import Store
 
 pytestmark = pytest.mark.stack
 

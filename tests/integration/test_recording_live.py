@@ -20,9 +20,9 @@ import pytest
 from console.app import LaunchConsole
 from console.clock import FrozenClock
 from console.control.live import LiveControl
+from console.kinds import live_sources
 from console.recording.reader import Recording
 from console.recording.recorder import Recorder
-from console.sources.live import live_sources
 from tests.screen import screen_text
 from tests.stack import IMAGE, LOOP, wait_until
 from tests.test_replay import REPLAY_SIZE, body, replay_app, show

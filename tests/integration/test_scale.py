@@ -4,14 +4,20 @@ The 194 extra containers (asleep, no network, no healthcheck but one) are create
 for this module and removed afterwards by id: the session's stack keeps only what it started.
 """
 
+import asyncio
 import os
 import signal
+import threading
+import time
 
 import pytest
 
 from console.app import LaunchConsole
 from console.clock import SystemClock
+from console.poller import Poller
 from console.sources.docker import DockerSource
+from console.sources.docker_stats import CgroupStats, StreamStats
+from console.store import Store
 from tests.stack import IDLE, IMAGE, wait_until
 from widgets.alerts import AlertStrip
 from widgets.containers import ContainersPane, ContainersTable
@@ -153,3 +159,145 @@ async def test_a_hung_engine_keeps_the_last_findings_as_stale_and_says_so(stack,
         await pilot.pause()
         assert pane.border_subtitle == ""
         assert "no answer" not in str(app.query_one(AlertStrip).content)
+
+
+def by_name(reading) -> dict:
+    return {c.name: c for c in reading.containers}
+
+
+async def polled_until(source, what: str, check, timeout: float = 30.0, every: float = 0.25):
+    """Poll `source` until `check(reading)` holds; returns (reading, polls). Bounded."""
+    deadline = time.monotonic() + timeout
+    polls = 0
+    while True:
+        reading = await source.read()
+        polls += 1
+        if check(reading):
+            return reading, polls
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:g}s ({polls} polls)")
+        await asyncio.sleep(every)
+
+
+async def test_a_steady_poll_inspects_nothing_and_a_restart_only_that_one(stack, crowd, config):
+    source = DockerSource(config, SystemClock())
+    try:
+        for _ in range(6):  # the first polls inspect at most 64 each: let them catch up
+            before = source.inspections
+            assert (await source.read()).ok
+            if source.inspections == before:
+                break
+        assert source.inspections >= 200  # every one of them inspected once
+        before = source.inspections
+        steady = await source.read()
+        # Nothing changed: the list call only (on a loaded machine the stack's own health
+        # checks may flap and cost an inspection each, never the 200).
+        assert source.inspections - before <= 3
+        started = by_name(steady)["crowd-000"].started_at
+        assert started is not None
+        stack.docker.api.restart(crowd_id(stack, "crowd-000"), timeout=0)
+        before = source.inspections
+        # The list shows it running again, the same state as before; the engine's events tell
+        # the source it restarted: it alone is inspected, and its new start shows.
+        _, polls = await polled_until(
+            source,
+            "the restart learned",
+            lambda r: (by_name(r)["crowd-000"].started_at or 0) > started,
+        )
+        assert 1 <= source.inspections - before <= 3 + 2 * polls
+    finally:
+        await source.close()
+
+
+def crowd_id(stack, name: str) -> str:
+    return stack.docker.api.inspect_container(name)["Id"]
+
+
+def stats_threads() -> set[str]:
+    return {t.name for t in threading.enumerate() if t.name.startswith(("docker-events", "stats-"))}
+
+
+async def test_a_one_shot_sweep_starts_no_thread_and_inspects_only_the_api(stack, crowd, config):
+    before = stats_threads()
+    source = DockerSource(config, SystemClock(), follow=False)
+    try:
+        reading = await source.read()
+        assert reading.ok, reading.error
+        assert len(reading.containers) >= 200
+        assert source.inspections <= 1  # the API's environment, for runbook 1.2
+        assert reading.api_env is not None
+        assert stats_threads() == before  # no event stream, no stats stream
+    finally:
+        await source.close()
+
+
+async def test_without_the_cgroup_files_every_container_gets_figures_from_few_threads(
+    stack, crowd, config, tmp_path
+):
+    """A remote engine (ssh://, a VM): no cgroup files to read, so the engine's stats: a stream
+    each for the configured containers, the 194 others sampled in turn, threads bounded."""
+    source = DockerSource(config, SystemClock())
+    source.cgroups = CgroupStats(root=tmp_path, proc=tmp_path)  # nothing to read: as if remote
+    # Five times the default threads and rate, so that a turn of 200 fits the test's patience
+    # (the engine answers a one-shot sample at its next tick: about one a second a thread).
+    source.streams = StreamStats(
+        lambda: source._get_client().api, max_streams=24, rotation_threads=20, rate=20.0
+    )
+    most = 0
+
+    def running(r):
+        return [c for c in r.containers if c.state == "running"]
+
+    def figures(r, field: str, at_least: int) -> bool:
+        nonlocal most
+        most = max(most, source.streams.threads())
+        return sum(getattr(c, field) is not None for c in running(r)) >= at_least
+
+    try:
+        reading, _ = await polled_until(
+            source, "memory for all", lambda r: figures(r, "mem_bytes", len(running(r))), 60
+        )
+        assert len(running(reading)) >= 199
+        # The configured containers have a stream each: CPU as well as memory.
+        await polled_until(source, "api cpu", lambda r: by_name(r)["api-api-1"].cpu_pct is not None)
+        # The others: CPU from their second turn (the average since the first).
+        await polled_until(source, "cpu for all", lambda r: figures(r, "cpu_pct", 195), 60)
+        assert 0 < most <= 24
+        assert source.streams.one_shot  # the test engine speaks API 1.41+
+    finally:
+        await source.close()
+
+
+async def test_the_engine_event_wakes_the_poll_long_before_its_interval(stack, crowd, make_config):
+    """Live, not driven by the test: the poller with a 60 s interval; the container turning
+    unhealthy among 200 is in the store within seconds, because the engine's event woke it."""
+    config = make_config('\n[poll]\ncontainers = { interval = "60s", timeout = "10s" }\n')
+    clock = SystemClock()
+    store = Store(clock, 600, {})
+    poller = Poller([DockerSource(config, clock)], store, clock, config.poll)
+    api = stack.docker.api
+
+    def sick_health() -> str | None:
+        reading = store.latest("containers")
+        if reading is None or not reading.ok:
+            return None
+        return by_name(reading)["crowd-sick"].health
+
+    api.exec_start(api.exec_create(crowd, ["sh", "-c", "rm -f /tmp/ill"])["Id"])  # well again
+    wait_until("the sick one healthy", lambda: health(stack, crowd) == "healthy", 60, 0.2)
+    poller.start()
+    try:
+        deadline = time.monotonic() + 30
+        while sick_health() != "healthy":  # the first poll (or the event of its recovery)
+            assert time.monotonic() < deadline, "no first reading"
+            await asyncio.sleep(0.1)
+        polls = poller.state["containers"].polls
+        api.exec_start(api.exec_create(crowd, ["sh", "-c", "echo > /tmp/ill"])["Id"])
+        ill_at = time.monotonic()
+        while sick_health() != "unhealthy":
+            # Well inside the 60 s interval: only the event can have brought this poll.
+            assert time.monotonic() - ill_at < 40, "not flagged before the next interval"
+            await asyncio.sleep(0.1)
+        assert poller.state["containers"].polls > polls
+    finally:
+        await poller.stop()
