@@ -302,6 +302,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         ~150 ms each, a third of the idle console's CPU."""
         gc.collect()
         gc.freeze()
+        gc.enable()  # the command line turned it off for the start (console.cli)
 
     def on_resize(self, event: Resize) -> None:
         self._apply_size(event.size.width, event.size.height)
