@@ -144,8 +144,24 @@ class Postgres(Model):
     min_products: int = 1_300_000
 
 
+def _label_matchers(value: str) -> str:
+    """Prometheus label matchers as they go inside a selector's braces: job="redis"."""
+    if value and ("{" in value or "}" in value):
+        raise ValueError('label matchers without braces, e.g. job="redis"')
+    return value
+
+
 class Redis(Model):
     url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    # Read Redis through Prometheus instead of connecting to it: the redis_exporter's series
+    # matching these label matchers (e.g. job="redis"), for an operator without direct access
+    # (needs [prometheus] url). Empty: connect to `url`.
+    prometheus: str = ""
+
+    @field_validator("prometheus")
+    @classmethod
+    def _matchers(cls, value: str) -> str:
+        return _label_matchers(value)
 
 
 class Api(Model):
@@ -657,6 +673,12 @@ def parse_config(raw: dict[str, Any], file: str) -> Config:
     except ValidationError as exc:
         lines = [f"{file}: {_describe(e)}" for e in exc.errors()]
         raise ConfigError("\n".join(lines)) from None
+    if config.redis.prometheus and not config.prometheus.url:
+        # Across tables, so not a model validator (whose error would quote the whole file).
+        raise ConfigError(
+            f"{file}: key 'redis.prometheus': reading Redis through Prometheus needs "
+            "[prometheus] url (the server to ask)"
+        )
     return config.model_copy(update={"source_path": file})
 
 
