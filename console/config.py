@@ -302,6 +302,17 @@ def _default_state_dir() -> str:
     return platformdirs.user_state_dir("launch-console", appauthor=False)
 
 
+SHARED_STATE_DIR = "/var/lib/launch-console"
+
+
+def _default_runbook_state() -> str:
+    """The operators' shared directory when an administrator made it (`install -d -m 2770 -g
+    OPS /var/lib/launch-console`: every operator's console then shares one runbook state),
+    else the user's own state directory."""
+    base = SHARED_STATE_DIR if os.path.isdir(SHARED_STATE_DIR) else _default_state_dir()
+    return os.path.join(base, "launchday.sqlite")
+
+
 class Actions(Model):
     # Rollback step 1: "signal" sends SIGHUP to the API container (graceful reload with the US
     # flag off); "compose" runs compose_command, an argument list (never a shell string).
@@ -511,10 +522,10 @@ class Launchday(Model):
     checklist: list[ChecklistItem] = Field(default_factory=lambda: list(DEFAULT_MANUAL_CHECKLIST))
     # "If any P0 condition is unresolved, launch is delayed 30 min."
     hold_delay: Duration = 1800.0
-    # Ticks, Go/Hold, incidents and milestone results survive a restart here.
-    state_path: str = Field(
-        default_factory=lambda: os.path.join(_default_state_dir(), "launchday.json")
-    )
+    # Ticks, Go/Hold, incidents and milestone results: one SQLite file every console on the
+    # host shares (console/runbook_store.py); a `.json` path (older configs) means the
+    # `.sqlite` beside it, and the JSON file is migrated into it.
+    state_path: str = Field(default_factory=lambda: _default_runbook_state())
     # Slack incoming webhook: the NAME of the environment variable holding its URL (never shown).
     slack_webhook_env: str = "LAUNCH_SLACK_WEBHOOK"
     # While an incident is open, remind to post a status update this often (5.4: every 30 min).
