@@ -7,8 +7,10 @@ each pane, the alert strip, the banner and the runbook screen what it must show.
 redraws when their content did not change, so an idle console writes little to the terminal.
 Only the clock ticks each second, and only the clock widget on the screen is driven; a slow
 fallback judges again when no reading has landed for a while (ages and sustained windows move
-with time alone). With `live=False` (tests, snapshots) nothing polls or ticks on its own: the
-test calls `sweep()` and `refresh_panes()` itself.
+with time alone). The clock's tick also asks the shared runbook state whether another console
+changed it (a stat and one SQLite pragma) and judges again at once when it did. With
+`live=False` (tests, snapshots) nothing polls or ticks on its own: the test calls `sweep()` and
+`refresh_panes()` itself.
 """
 
 from __future__ import annotations
@@ -295,9 +297,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        problem = getattr(self, "_state_problem", None)
-        if problem:
-            self.notify(problem, title="Runbook state", severity="error", timeout=30, markup=False)
+        self._tell_state_notes()
         if self.display_profile:
             self.register_theme(HIGH_CONTRAST)
             self.theme = HIGH_CONTRAST.name
@@ -319,6 +319,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         ~150 ms each, a third of the idle console's CPU."""
         gc.collect()
         gc.freeze()
+        gc.enable()  # the command line turned it off for the start (console.cli)
 
     def on_resize(self, event: Resize) -> None:
         self._apply_size(event.size.width, event.size.height)
@@ -356,6 +357,8 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         # Both bounded: a hung driver or engine must not keep the console from ending.
         await self.poller.stop()
         self._stop_recording()
+        if self.runbook_store is not None:
+            self.runbook_store.close()
         if self.control is not None:
             closing = asyncio.create_task(self.control.close())
             _, hung = await asyncio.wait({closing}, timeout=2.0)
@@ -389,9 +392,12 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
 
     def _tick_clock(self) -> None:
         """Once a second, on the second: the clock that is on the screen, nothing else (unless
-        nothing has landed for a while: then a reassessment, for ages and time windows)."""
+        nothing has landed for a while, or another console changed the runbook state: then a
+        reassessment, for ages and time windows)."""
         now = self.clock.now()
-        if time.monotonic() - self._refreshed_at >= max(REASSESS_AFTER, self.tick):
+        # Another console's tick, Go/Hold or incident: on this screen within one refresh.
+        stale = time.monotonic() - self._refreshed_at >= max(REASSESS_AFTER, self.tick)
+        if self._poll_launch_state() or stale:
             self.refresh_panes()
         else:
             self._show_clock(now)
@@ -418,6 +424,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         return judgement
 
     def refresh_panes(self) -> None:
+        self._poll_launch_state()
         now = self.clock.now()
         self._refreshed_at = time.monotonic()
         self.refreshes += 1

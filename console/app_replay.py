@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 
 from console.actions.runs import RunView, view_from_lines
 from console.app import LaunchConsole
+from console.launchday import LaunchState
 from console.readings import ContainersReading
 from console.recording.reader import Recording, Session
 from console.replay import Replayer
@@ -317,6 +318,12 @@ class ReplayConsole(LaunchConsole):
 
     def _save_launch_state(self) -> None:
         return None  # the state is the recording's: never written from a replay
+
+    def _load_launch_state(self) -> LaunchState:
+        return LaunchState()  # the recording's, from the first seek; the live store untouched
+
+    def _poll_launch_state(self) -> bool:
+        return False
 
     def bell(self) -> None:
         return None  # seeking through a day of alerts must not ring for each

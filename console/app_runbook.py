@@ -1,10 +1,21 @@
 """The console's runbook screen: checklist ticks, Go/Hold, incidents, numbers entered by hand,
-status posts, and the alerts the runbook adds (P0 gates, P1 > 30 min, milestones)."""
+status posts, and the alerts the runbook adds (P0 gates, P1 > 30 min, milestones).
+
+The state is shared by every console on the host (console/runbook_store.py): each refresh (and
+each clock tick) asks the store whether anyone changed it, and shows the change. Operator inputs
+are refused in a read-only console, and a change someone else made first is said, not
+overwritten; the facts the judge keeps (milestone results, the first hour's figures, trigger
+onsets, the T-15 board) are written by the first console that can write and judges them, and
+only shown by a read-only one.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import os
+import sqlite3
+import time
+from collections.abc import Callable
+
+from textual.notifications import SeverityLevel
 
 from console.config import Config
 from console.durations import format_duration, format_offset
@@ -12,11 +23,10 @@ from console.judge import Judgement
 from console.launchday import (
     Incident,
     LaunchState,
-    load_state,
-    save_state,
     status_post_due,
 )
 from console.posts import all_clear, posts
+from console.runbook_store import Conflict, RunbookStore, StateUnusable
 from console.slack import NoWebhook
 from console.slack import post as slack_post
 from console.timeline import both_times, runbook_zone_note, zone_time
@@ -72,28 +82,92 @@ class RunbookMixin:
 
     # --- the runbook: checklist, go/no-go, milestones, incidents (Sections 1, 2, 5, 6) -----------
 
+    runbook_store: RunbookStore | None = None
+
     def _load_launch_state(self) -> LaunchState:
-        path = self.config.launchday.state_path
-        try:
-            return load_state(path)
-        except (ValueError, TypeError, OSError) as exc:
-            # Never silently lose ticks: keep the unreadable file aside and say so.
-            aside = f"{path}.unreadable"
-            with contextlib.suppress(OSError):
-                os.replace(path, aside)
-            self._state_problem = f"{path}: unreadable ({exc}); kept as {aside}"
-            return LaunchState()
+        self.runbook_store = RunbookStore(
+            self.config.launchday.state_path, self.audit.operator, writable=not self.read_only
+        )
+        return self.runbook_store.state
+
+    def _tell_state_notes(self) -> None:
+        """What the store found (a migration, a file kept aside, a row ignored), said once;
+        a problem with the file itself, each time it changes."""
+        store = self.runbook_store
+        if store is None:
+            return
+        notes, store.notes[:] = list(store.notes), []
+        problem = store.problem
+        if problem and problem != getattr(self, "_state_problem_shown", ""):
+            notes.append(problem)
+        self._state_problem_shown = problem
+        for note in notes:
+            bad = bool(problem) or "unreadable" in note or "ignored" in note
+            severity: SeverityLevel = "error" if bad else "information"
+            self.notify(note, title="Runbook state", severity=severity, timeout=30, markup=False)
+
+    def _poll_launch_state(self) -> bool:
+        """Did anyone change the shared state? Then show it. Cheap when nothing changed."""
+        store = self.runbook_store
+        if store is None or not store.changed():
+            return False
+        self.launch_state = store.state
+        self._tell_state_notes()
+        return True
 
     def _save_launch_state(self) -> None:
-        self._record_state()
+        """The facts this console's judge kept (console.judge.remember): each written as a
+        compare-and-set against the state last read, so a fact another console wrote first
+        stays (the first console to judge wins; this one then shows theirs); never from a
+        read-only console (it shows its own judgement until the store has one)."""
+        store = self.runbook_store
+        if store is None or self.read_only:
+            return
         try:
-            save_state(self.launch_state, self.config.launchday.state_path)
-        except OSError as exc:
-            self.notify(
-                f"Could not save {self.config.launchday.state_path}: {exc.strerror}",
-                severity="error",
-                markup=False,
-            )
+            store.save(self.launch_state)
+        except (StateUnusable, sqlite3.Error) as exc:
+            self._not_saved(exc)
+        self.launch_state = store.state
+        self._record_state()
+
+    def _change_state(self, change: Callable[[LaunchState], None], what: str) -> bool:
+        """An operator's input: `change` applied to the state this console shows, written as
+        compare-and-set per entry. False (and said) when refused or overtaken."""
+        store = self.runbook_store
+        if not self._editable() or store is None:
+            return False
+        try:
+            conflicts = store.edit(change)
+        except (StateUnusable, sqlite3.Error) as exc:
+            self._not_saved(exc)
+            return False
+        finally:
+            self.launch_state = store.state
+            self._record_state()
+        if conflicts:
+            self._overtaken(what, conflicts)
+            return False
+        return True
+
+    def _overtaken(self, what: str, conflicts: list[Conflict]) -> None:
+        first = conflicts[0].now
+        if first is None:
+            who = "someone removed it meanwhile"
+        else:
+            ago = format_duration(max(0.0, time.time() - first.at))
+            who = f"{first.by} changed it {ago} ago ({first.console})"
+        self.notify(
+            f"{what}: not changed — {who}. The screen now shows theirs; press again to change it.",
+            title="Changed by another console",
+            severity="warning",
+            markup=False,
+        )
+
+    def _not_saved(self, exc: Exception) -> None:
+        store = self.runbook_store
+        path = store.path if store is not None else self.config.launchday.state_path
+        reason = str(exc) if isinstance(exc, StateUnusable) else f"{path}: {exc}"
+        self.notify(f"Not saved: {reason}", title="Runbook state", severity="error", markup=False)
 
     def _status_reminder(self, now: float) -> None:
         """While an incident is open, a reminder every 30 min to post (runbook 5.4)."""
@@ -135,22 +209,22 @@ class RunbookMixin:
         if item_id not in manual:
             self.notify("That item is checked live from the stack; it cannot be ticked by hand.")
             return
-        if not self._editable():
-            return
-        ticks = self.launch_state.ticks
-        if item_id in ticks:
-            del ticks[item_id]
-        else:
-            ticks[item_id] = {"by": self.audit.operator, "at": self.clock.now()}
-        self._save_launch_state()
+        tick = {"by": self.audit.operator, "at": self.clock.now()}
+
+        def toggle(state: LaunchState) -> None:
+            if state.ticks.pop(item_id, None) is None:
+                state.ticks[item_id] = tick
+
+        self._change_state(toggle, f"checklist item {item_id}")
         self.refresh_runbook()
 
     def toggle_owner(self, owner: str) -> None:
-        if not self._editable():
-            return
-        owners = self.launch_state.owners
-        owners[owner] = {"go": "hold", "hold": "go"}.get(owners.get(owner, ""), "go")
-        self._save_launch_state()
+
+        def toggle(state: LaunchState) -> None:
+            call = state.owners.get(owner, "")
+            state.owners[owner] = {"go": "hold", "hold": "go"}.get(call, "go")
+
+        self._change_state(toggle, f"{owner}'s Go / Hold")
         self.refresh_runbook()
 
     def open_incident(self) -> None:
@@ -173,17 +247,25 @@ class RunbookMixin:
                 severity="warning",
             )
             return
-        state = self.launch_state
-        state.incidents.append(
-            Incident(
-                id=len(state.incidents) + 1,
-                severity=severity.upper(),
-                summary=summary.strip(),
-                opened_at=self.clock.now(),
-                opened_by=self.audit.operator,
+        store = self.runbook_store
+        if not self._editable() or store is None:
+            return
+        opened_at = self.clock.now()
+        try:
+            # The number comes from the shared store: two consoles never open the same one.
+            store.add_incident(
+                lambda number: Incident(
+                    id=number,
+                    severity=severity.upper(),
+                    summary=summary.strip(),
+                    opened_at=opened_at,
+                    opened_by=self.audit.operator,
+                )
             )
-        )
-        self._save_launch_state()
+        except (StateUnusable, sqlite3.Error) as exc:
+            self._not_saved(exc)
+        self.launch_state = store.state
+        self._record_state()
         self.refresh_panes()
 
     def resolve_incident(self) -> None:
@@ -204,10 +286,18 @@ class RunbookMixin:
         )
         if cause is None:
             return
-        incident.resolved_at = self.clock.now()
-        incident.root_cause = cause
-        self._save_launch_state()
+        now = self.clock.now()
+
+        def resolve(state: LaunchState) -> None:
+            for mine in state.incidents:
+                if mine.id == incident.id:
+                    mine.resolved_at, mine.root_cause = now, cause
+
+        done = self._change_state(resolve, f"{incident.severity} #{incident.id}")
         self.refresh_panes()  # judged again: the all-clear says what is still wrong, if anything
+        if not done:
+            return
+        incident.resolved_at, incident.root_cause = now, cause
         self.notify(
             all_clear(self.judgement, self.config, incident),
             title="All-clear ready (g, s)",
@@ -233,8 +323,9 @@ class RunbookMixin:
         if key is None or not number.strip().isdigit():
             self.notify("Write 'users 140', 'sessions 310' or 'votes 62'.", severity="warning")
             return
-        self.launch_state.manual[key] = number.strip()
-        self._save_launch_state()
+        self._change_state(
+            lambda state: state.manual.__setitem__(key, number.strip()), f"the number {what}"
+        )
         self.refresh_panes()
 
     def status_post(self) -> None:
@@ -254,6 +345,5 @@ class RunbookMixin:
         except (NoWebhook, RuntimeError) as exc:
             self.notify(str(exc), title="Not posted", severity="error", markup=False)
             return
-        state.last_status_post = now
-        self._save_launch_state()
+        self._change_state(lambda s: setattr(s, "last_status_post", now), "the last status post")
         self.notify(done, title="Status update")

@@ -144,8 +144,24 @@ class Postgres(Model):
     min_products: int = 1_300_000
 
 
+def _label_matchers(value: str) -> str:
+    """Prometheus label matchers as they go inside a selector's braces: job="redis"."""
+    if value and ("{" in value or "}" in value):
+        raise ValueError('label matchers without braces, e.g. job="redis"')
+    return value
+
+
 class Redis(Model):
     url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    # Read Redis through Prometheus instead of connecting to it: the redis_exporter's series
+    # matching these label matchers (e.g. job="redis"), for an operator without direct access
+    # (needs [prometheus] url). Empty: connect to `url`.
+    prometheus: str = ""
+
+    @field_validator("prometheus")
+    @classmethod
+    def _matchers(cls, value: str) -> str:
+        return _label_matchers(value)
 
 
 class Api(Model):
@@ -284,6 +300,17 @@ class Host(Model):
 def _default_state_dir() -> str:
     # $XDG_STATE_HOME/launch-console, else ~/.local/state/launch-console (platformdirs).
     return platformdirs.user_state_dir("launch-console", appauthor=False)
+
+
+SHARED_STATE_DIR = "/var/lib/launch-console"
+
+
+def _default_runbook_state() -> str:
+    """The operators' shared directory when an administrator made it (`install -d -m 2770 -g
+    OPS /var/lib/launch-console`: every operator's console then shares one runbook state),
+    else the user's own state directory."""
+    base = SHARED_STATE_DIR if os.path.isdir(SHARED_STATE_DIR) else _default_state_dir()
+    return os.path.join(base, "launchday.sqlite")
 
 
 class Actions(Model):
@@ -495,10 +522,10 @@ class Launchday(Model):
     checklist: list[ChecklistItem] = Field(default_factory=lambda: list(DEFAULT_MANUAL_CHECKLIST))
     # "If any P0 condition is unresolved, launch is delayed 30 min."
     hold_delay: Duration = 1800.0
-    # Ticks, Go/Hold, incidents and milestone results survive a restart here.
-    state_path: str = Field(
-        default_factory=lambda: os.path.join(_default_state_dir(), "launchday.json")
-    )
+    # Ticks, Go/Hold, incidents and milestone results: one SQLite file every console on the
+    # host shares (console/runbook_store.py); a `.json` path (older configs) means the
+    # `.sqlite` beside it, and the JSON file is migrated into it.
+    state_path: str = Field(default_factory=lambda: _default_runbook_state())
     # Slack incoming webhook: the NAME of the environment variable holding its URL (never shown).
     slack_webhook_env: str = "LAUNCH_SLACK_WEBHOOK"
     # While an incident is open, remind to post a status update this often (5.4: every 30 min).
@@ -657,6 +684,12 @@ def parse_config(raw: dict[str, Any], file: str) -> Config:
     except ValidationError as exc:
         lines = [f"{file}: {_describe(e)}" for e in exc.errors()]
         raise ConfigError("\n".join(lines)) from None
+    if config.redis.prometheus and not config.prometheus.url:
+        # Across tables, so not a model validator (whose error would quote the whole file).
+        raise ConfigError(
+            f"{file}: key 'redis.prometheus': reading Redis through Prometheus needs "
+            "[prometheus] url (the server to ask)"
+        )
     return config.model_copy(update={"source_path": file})
 
 

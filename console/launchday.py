@@ -1,17 +1,19 @@
 """The runbook state of the day (ticks, Go/Hold, incidents, numbers entered by hand, and the
 facts the judge keeps: milestone results, the first hour's figures, trigger onsets, the T-15
 board) and the incident rules of Section 5.2. No judging here: console.judge judges; the
-facts it reaches are written into the state through the small functions below.
+facts it reaches are written into the state through the small functions below. Every console
+on the host shares the state (console/runbook_store.py); no I/O here but reading an old JSON
+state file.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from dataclasses import asdict, dataclass, field
+import typing
+from dataclasses import dataclass, field
 from typing import Any
 
+from console import statecodec
 from console.config import Config
 from console.statefile import check_state
 
@@ -108,30 +110,16 @@ def mark_rollback(state: LaunchState, at: float) -> bool:
 
 
 def load_state(path: str) -> LaunchState:
+    """A JSON state file (earlier versions kept the state in one; the shared store,
+    console/runbook_store.py, migrates it). Raises ValueError naming the bad key."""
     try:
         with open(path, encoding="utf-8") as f:
             raw = json.load(f)
     except FileNotFoundError:
         return LaunchState()
-    check_state(raw)  # a hand-edited or foreign file: one clear error, not a crash later
-    incidents = [Incident(**i) for i in raw.pop("incidents", [])]
-    return LaunchState(incidents=incidents, **raw)
-
-
-def save_state(state: LaunchState, path: str) -> None:
-    """Atomically: a crash mid-write leaves the previous file, never half of one."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".launchday-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(asdict(state), f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    # A hand-edited or foreign file: one clear error, not a crash later.
+    check_state(raw, typing.get_type_hints(LaunchState))
+    return statecodec.build(LaunchState, raw)
 
 
 # --- incidents (5.2) ----------------------------------------------------------------------------

@@ -13,10 +13,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from console import statecodec
 from console.alerting import AlertTracker
 from console.config import Config
 from console.kinds import stale_after
-from console.launchday import Incident, LaunchState
+from console.launchday import LaunchState
 from console.recording.reader import Cursor, Recording, Session
 from console.store import Store
 
@@ -43,10 +44,7 @@ def launch_state(data: dict[str, Any] | None) -> LaunchState:
     """The runbook state from its recorded snapshot (the state file's own shape)."""
     if not data:
         return LaunchState()
-    raw = dict(data)
-    incidents = [Incident(**i) for i in raw.pop("incidents", [])]
-    known = set(LaunchState.__dataclass_fields__)
-    return LaunchState(incidents=incidents, **{k: v for k, v in raw.items() if k in known})
+    return statecodec.build(LaunchState, data)  # every field, as its type hint says
 
 
 class Replayer:

@@ -4,13 +4,25 @@ The state file is outside text: another console wrote it, or a person edited it 
 value of the wrong type (an owner's call that is not go/hold, a number that is not a number)
 would otherwise crash whatever reads it later, on every console, until someone fixed the file.
 `check_state` turns such a file into one clear error that names the key.
+
+The same checks apply to each row of the shared state (console/runbook_store.py): another
+console, or a person with the sqlite3 shell, wrote those too. A field the state gains later
+and this module does not describe is checked against its own type hint (`hints`), so a new
+field is never an "unknown key".
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, FiniteFloat, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    FiniteFloat,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 
 class _Shape(BaseModel):
@@ -71,13 +83,34 @@ class _State(_Shape):
     board_t15: _Frozen | None = None
 
 
-def check_state(raw: Any) -> None:
-    """Raise ValueError naming the first key whose value has the wrong shape."""
+def check_state(raw: Any, hints: dict[str, Any] | None = None) -> None:
+    """Raise ValueError naming the first key whose value has the wrong shape. `hints`: the
+    state's fields' type hints, for the fields this module does not describe."""
     if not isinstance(raw, dict):
         raise ValueError("not a JSON object")
+    described = {k: v for k, v in raw.items() if k in _State.model_fields}
+    _validate(_State.model_validate, described, [])
+    for name in sorted(raw.keys() - described.keys()):
+        if hints is None or name not in hints:
+            raise ValueError(f"key '{name}': not a runbook state field")
+        _validate(_adapter(hints[name]).validate_python, raw[name], [name])
+
+
+def _validate(validate: Any, value: Any, where: list[str]) -> None:
     try:
-        _State.model_validate(raw)
+        validate(value)
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        key = ".".join([*where, *(str(p) for p in first["loc"])]) or "(top level)"
         raise ValueError(f"key '{key}': {first['msg']}") from None
+
+
+_adapters: dict[Any, TypeAdapter] = {}
+
+
+def _adapter(hint: Any) -> TypeAdapter:
+    """One adapter per type (building one costs milliseconds, checking microseconds)."""
+    key = repr(hint)
+    if key not in _adapters:
+        _adapters[key] = TypeAdapter(hint)
+    return _adapters[key]

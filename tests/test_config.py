@@ -131,3 +131,19 @@ def test_traffic_log_pattern_is_checked(tmp_path):
         load_config(write(tmp_path, base + "log_pattern = '(?P<status>'\n"))
     config = load_config(write(tmp_path, base + "log_pattern = ' (?P<status>5..) '\n"))
     assert config.traffic.log_pattern == " (?P<status>5..) "
+
+
+def test_redis_through_prometheus_is_checked_at_load():
+    from console.config import ConfigError, parse_config
+
+    base = {"launch": {"at": "2026-04-23T14:00:00Z"}}
+    through = {"redis": {"prometheus": 'job="redis"'}}
+    with pytest.raises(ConfigError, match=r"key 'redis.prometheus': .*needs \[prometheus\] url"):
+        parse_config({**base, **through}, "f.toml")
+    with pytest.raises(ConfigError, match=r"key 'redis.prometheus': label matchers without"):
+        parse_config(
+            {**base, "redis": {"prometheus": '{job="redis"}'}, "prometheus": {"url": "http://p"}},
+            "f.toml",
+        )
+    ok = parse_config({**base, **through, "prometheus": {"url": "http://p"}}, "f.toml")
+    assert ok.redis.prometheus == 'job="redis"'

@@ -35,6 +35,7 @@ from console.readings import (
     SmokeReading,
     TrafficReading,
 )
+from console.runbook_store import RunbookStore
 from console.sim import SimStack
 from console.text import clean
 from tests.helpers import LAUNCH, demo_app, demo_config, screen_lines, screen_segments
@@ -262,8 +263,8 @@ async def test_operator_input_is_shown_literally(tmp_path):
         await pilot.pause()
         text = assert_safe(app)
         assert "rc[/x][bold]" in text
-    saved = json.loads((tmp_path / "launchday.json").read_text())
-    assert saved["incidents"][0]["summary"].startswith("[/api/search]")  # kept as typed
+    saved = RunbookStore(app.config.launchday.state_path, "anyone", writable=False).state
+    assert saved.incidents[0].summary.startswith("[/api/search]")  # kept as typed
 
 
 async def test_file_names_in_the_cleanup_preview_are_one_line_each(tmp_path):

@@ -17,11 +17,10 @@ from console.launchday import (
     Incident,
     LaunchState,
     ladder,
-    load_state,
     p1_too_long,
-    save_state,
 )
 from console.readings import SmokeCheck, SmokeReading, TrafficReading
+from console.runbook_store import RunbookStore
 from console.slack import NoWebhook, post
 from console.store import Store
 from tests.helpers import LAUNCH, demo_app, demo_config
@@ -136,13 +135,12 @@ def test_p1_walks_up_its_escalation_ladder():
 
 
 def test_state_survives_a_restart(tmp_path):
-    path = str(tmp_path / "s" / "launchday.json")
+    path = str(tmp_path / "s" / "launchday.sqlite")
     state = LaunchState(ticks={"pagerduty": {"by": "rex", "at": 1.0}}, owners={"Bolt": "go"})
     state.incidents.append(Incident(1, "P2", "x", 2.0, "rex"))
-    save_state(state, path)
-    again = load_state(path)
+    assert RunbookStore(path, "rex", writable=True).save(state) == []
+    again = RunbookStore(path, "bolt", writable=False).state
     assert again == state
-    assert [p.name for p in (tmp_path / "s").iterdir()] == ["launchday.json"]  # no temp left
 
 
 async def test_ticks_and_owner_calls_survive_a_console_restart(tmp_path):
@@ -252,7 +250,8 @@ async def test_numbers_the_console_cannot_measure_are_entered_by_hand(tmp_path):
         await pilot.pause()
         users = next(v for name, _, v, _ in app.screen.view.first_hour if name.startswith("Unique"))
         assert users == "140"
-    assert load_state(app.config.launchday.state_path).manual == {"ga4_users": "140"}
+    saved = RunbookStore(app.config.launchday.state_path, "anyone", writable=False).state
+    assert saved.manual == {"ga4_users": "140"}
 
 
 async def test_the_checklist_follows_its_cursor(tmp_path):

@@ -140,8 +140,9 @@ def once(config: Config, args: argparse.Namespace) -> int:
 
     from console.dashboard import render_json, render_text, snapshot
     from console.kinds import stale_after
-    from console.launchday import LaunchState, load_state
+    from console.launchday import LaunchState
     from console.poller import Poller
+    from console.runbook_store import RunbookStore
     from console.store import Store
 
     sources, clock, _ = options.stack(config, args, one_shot=True)
@@ -157,10 +158,13 @@ def once(config: Config, args: argparse.Namespace) -> int:
     asyncio.run(sweep())
     state = LaunchState()
     if not args.demo:  # the demo's runbook state is fresh every run
-        try:
-            state = load_state(config.launchday.state_path)
-        except (ValueError, TypeError, OSError) as exc:
-            log.warning("runbook state %s unreadable: %s", config.launchday.state_path, exc)
+        # Read-only: a one-shot look never writes, creates or migrates the shared state.
+        runbook = RunbookStore(config.launchday.state_path, "once", writable=False)
+        for note in [runbook.problem, *runbook.notes]:
+            if note:
+                log.warning("runbook state: %s", note)
+        state = runbook.state
+        runbook.close()
     data = snapshot(store, config, state, clock.now(), "DEMO" if args.demo else "LIVE")
     print(render_json(data) if args.json else render_text(data))
     return 0
@@ -177,7 +181,7 @@ def demo_state(config: Config, directory: str | None = None) -> Config:
             "audit": config.audit.model_copy(update={"path": f"{state}/audit.jsonl"}),
             "actions": config.actions.model_copy(update={"lock_path": f"{state}/actions.lock"}),
             "launchday": config.launchday.model_copy(
-                update={"state_path": f"{state}/launchday.json"}
+                update={"state_path": f"{state}/launchday.sqlite"}
             ),
         }
     )

@@ -47,10 +47,17 @@ def rows(r: RedisReading, found: list[Finding]) -> list[Row]:
 
 
 def ping(r: RedisReading, config: Config) -> tuple[Level, str]:
+    if r.ping_ms is None:  # through an exporter run without --ping-on-connect
+        return Level.OK, "answers its exporter (redis_up 1)"
     return Level.OK, f"PONG in {r.ping_ms:.1f}ms"
 
 
 def live(config: Config, clock: Clock, one_shot: bool) -> Source:
+    # An operator with Prometheus but no path to Redis: the exporter's figures instead.
+    if config.redis.prometheus:
+        from console.sources.redis_prometheus import PrometheusRedisSource
+
+        return PrometheusRedisSource(config, clock)
     from console.sources.redis import RedisSource
 
     return RedisSource(config, clock)

@@ -15,6 +15,9 @@ from typing import Any
 
 import httpx
 
+from console.sources.base import auth_headers
+from console.sources.http import ssl_context
+
 
 class PromQLError(Exception):
     """Prometheus answered, but with an error (bad query, its own timeout, ...)."""
@@ -92,3 +95,17 @@ class PromQL:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+def from_config(
+    url: str, auth_header_env: str, ca_file: str, timeout: float
+) -> tuple[PromQL, str | None]:
+    """A client for the [prometheus] table, and the problem that keeps it from being asked: a
+    named auth variable that is not set (the source gives it as its error reading, every poll,
+    naming the variable, instead of asking without the header)."""
+    try:
+        headers = auth_headers(auth_header_env)
+    except ValueError as exc:
+        return PromQL(url, timeout=timeout), f"ERROR: {exc}"
+    verify = ssl_context(ca_file) if url.startswith("https:") else True
+    return PromQL(url, timeout=timeout, headers=headers, verify=verify), None

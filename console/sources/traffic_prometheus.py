@@ -14,9 +14,8 @@ import asyncio
 from console.clock import Clock
 from console.config import Config
 from console.readings import PromTrafficReading
-from console.sources.base import auth_headers, describe
-from console.sources.http import ssl_context
-from console.sources.promql import PromQL
+from console.sources.base import describe
+from console.sources.promql import from_config
 
 # reading field -> the [prometheus.queries] key
 FIELDS = {
@@ -37,14 +36,8 @@ class PrometheusTrafficSource:
         self.clock = clock
         prom = config.prometheus
         self.queries = {field: prom.query(key) for field, key in FIELDS.items()}
-        self._problem: str | None = None
-        try:
-            headers = auth_headers(prom.auth_header_env)
-        except ValueError as exc:
-            headers, self._problem = {}, f"ERROR: {exc}"
-        verify = ssl_context(prom.ca_file) if prom.url.startswith("https:") else True
-        self.client = PromQL(
-            prom.url, timeout=config.poll.traffic.timeout, headers=headers, verify=verify
+        self.client, self._problem = from_config(
+            prom.url, prom.auth_header_env, prom.ca_file, config.poll.traffic.timeout
         )
 
     async def read(self) -> PromTrafficReading:

@@ -513,15 +513,19 @@ ignore_startup_parameters = extra_float_digits
         )
         wait_until("dockerd ping", self.docker.ping, 60)
         import_busybox(self.docker)
+        # A healthy container stays healthy on a loaded machine: an exec of `true` can take
+        # seconds when the load average is 40, so three misses of 5 s each turn it unhealthy,
+        # not one of 2 s (that flapped the tests that read "healthy" under load).
         healthy = {
             "test": ["CMD", "true"],
             "interval": 500_000_000,
-            "retries": 1,
-            "timeout": 2_000_000_000,
+            "retries": 3,
+            "timeout": 5_000_000_000,
         }
+        sick = {**healthy, "test": ["CMD", "false"], "retries": 1}  # unhealthy at once
         for name, service, check in (
             ("api-api-1", "api", healthy),
-            ("api-mcp-1", "mcp", {**healthy, "test": ["CMD", "false"]}),  # the unhealthy one
+            ("api-mcp-1", "mcp", sick),  # the unhealthy one
             ("buywhere-api-db-1", "db", healthy),
             ("api-pgbouncer-1", "pgbouncer", healthy),
             ("api-redis-1", "redis", healthy),

@@ -145,7 +145,13 @@ class PromStack:
             "  - job_name: api\n"
             "    static_configs:\n"
             f"      - targets: ['127.0.0.1:{self.exporter.port}']\n"
+            # Exporters a test starts later (add_target): files Prometheus watches.
+            "  - job_name: exporters\n"
+            "    file_sd_configs:\n"
+            f"      - files: ['{self.root / 'targets'}/*.json']\n"
+            "        refresh_interval: 1s\n"
         )
+        (self.root / "targets").mkdir(exist_ok=True)
         self._spawn(
             "prometheus",
             [
@@ -191,6 +197,16 @@ class PromStack:
     def _scraped(self) -> bool:
         return bool(self.query('up{job="api"} == 1'))
 
+    def add_target(self, job: str, port: int) -> None:
+        """Scrape 127.0.0.1:`port` as job `job` from now on (file service discovery)."""
+        path = self.root / "targets" / f"{job}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps([{"targets": [f"127.0.0.1:{port}"], "labels": {"job": job}}]))
+        tmp.rename(path)  # whole, so Prometheus never reads half a file
+
+    def remove_target(self, job: str) -> None:
+        (self.root / "targets" / f"{job}.json").unlink(missing_ok=True)
+
     def fire_alert(self, labels: dict[str, str], annotations: dict[str, str] | None = None):
         """An alert as Prometheus would send it: POST /api/v2/alerts."""
         body = json.dumps(
@@ -228,3 +244,45 @@ class PromStack:
                     proc.kill()
                     proc.wait(timeout=10)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+REDIS_EXPORTER = "/usr/bin/prometheus-redis-exporter"
+
+
+class RedisExporter:
+    """Debian's prometheus-redis-exporter against a Redis of the test stack, on loopback."""
+
+    def __init__(self, redis_url: str, root: Path) -> None:
+        self.port = free_port()
+        self.log = root / f"redis-exporter-{self.port}.log"
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [
+                    REDIS_EXPORTER,
+                    f"--redis.addr={redis_url}",
+                    f"--web.listen-address=127.0.0.1:{self.port}",
+                    "--include-system-metrics",
+                    "--ping-on-connect",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        wait_until("redis exporter", self._serving, 30, 0.1)
+
+    def _serving(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=2):
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # by PID: only what we started
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
