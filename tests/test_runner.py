@@ -17,11 +17,15 @@ from pathlib import Path
 import pytest
 
 from console.actions.plan import Plan, Step
+from console.actions.runbook import plan_from_request
 from console.actions.runner import Order, Refused, Session
 from console.actions.runs import RunWatch, Signals, new_run_id
 from console.audit import AuditLog
+from console.clock import FrozenClock
 from console.lock import ActionLock
-from tests.helpers import demo_app
+from console.sim.control import SimControl
+from console.sim.stack import SimStack
+from tests.helpers import demo_app, demo_config
 from tests.screen import screen_lines
 from tests.test_actions import audit_lines, open_modal
 from tests.tmux import Tmux, alive
@@ -375,3 +379,48 @@ def test_the_confirm_word_typed_in_one_burst_is_kept_whole(tmp_path):
                 time.sleep(0.05)
     finally:
         tmux.close()
+
+
+# --- the runner's own plan ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {"action": "rollback", "now": 0.0, "reason": ""},
+        {"action": "restart_api"},
+        {"action": "ingestion"},
+        {"action": "disk_cleanup"},
+        {"action": "db_restore", "operator": "bolt", "authoriser": "rex"},
+    ],
+)
+async def test_the_runner_rebuilds_exactly_the_plan_previewed(tmp_path, request_):
+    """A runner builds its own plan from the plan's request: every action's rebuild has the
+    steps previewed (else every confirm would be refused as `changed`)."""
+    config = demo_config(str(tmp_path))
+    clock = FrozenClock(config.launch.epoch)
+    control = SimControl(SimStack(launch=config.launch.epoch), clock, step_delay=0)
+    request = {**request_, "now": clock.now()} if "now" in request_ else request_
+    previewed = await plan_from_request(request, config, control)
+    rebuilt = await plan_from_request(previewed.request, config, control)
+    assert previewed.steps and rebuilt.signature == previewed.signature
+
+
+async def test_a_rebuild_on_a_state_that_moved_is_refused_as_changed(tmp_path):
+    """Pause ingestion previewed while the scraper runs; it stops before the runner rebuilds:
+    the rebuilt plan (resume) is not the one confirmed, and nothing runs."""
+    config = demo_config(str(tmp_path))
+    clock = FrozenClock(config.launch.epoch)
+    stack = SimStack(launch=config.launch.epoch)
+    control = SimControl(stack, clock, step_delay=0)
+    previewed = await plan_from_request({"action": "ingestion"}, config, control)
+    assert previewed.action == "pause_ingestion"
+    stack.stop(config.docker.scraper, clock.now())  # someone stops it by hand
+    rebuilt = await plan_from_request(previewed.request, config, control)
+    session = Session(order_for(previewed, tmp_path))
+    session.acquire()
+    with pytest.raises(Refused) as changed:
+        session.begin(rebuilt)
+    assert changed.value.kind == "changed"
+    assert ActionLock(session.order.lock_path).holder() is None  # given back, untouched
+    assert not (tmp_path / "audit.jsonl").exists()  # nothing ran, nothing claimed to

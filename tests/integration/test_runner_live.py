@@ -238,3 +238,23 @@ def test_a_plan_previewed_before_another_run_is_refused_and_rebuilt(day):
     statuses = [(r["step"], r["status"]) for r in day.lines()]
     assert ("plan", "refused") in statuses and statuses[-1] == ("plan", "cancelled")
     assert len({r["run"] for r in day.lines() if r["status"] == "planned"}) == 1
+
+
+def test_a_runner_told_to_terminate_stops_after_its_step_recorded_aborted(day):
+    """SIGTERM (a host shutting down): the step running ends, the rest are not run, the audit
+    log and every console say aborted, and why."""
+    day.console("first")
+    day.confirm_rollback("first")
+    day.tmux.keys("first", "Enter")
+    day.wait_audit("restart_api", "started")
+    runner = int(day.record()["pid"])
+    os.kill(runner, signal.SIGTERM)
+    time.sleep(0.5)  # it has seen the signal: the step still runs
+    assert alive(runner) and day.steps()[-1] == ("restart_api", "started")
+    day.stack.api.state.health_status = 200
+    day.tmux.wait_for("first", "ABORTED", timeout=60)
+    assert day.steps()[-2:] == [("restart_api", "ok"), ("verify", "aborted")]
+    assert "SIGTERM" in day.lines()[-1]["detail"]
+    assert wait_gone(runner, 10)
+    assert day.record()["outcome"] == "aborted"
+    assert ActionLock(str(day.lock_path)).holder() is None
