@@ -248,6 +248,30 @@ async def test_a_console_glancing_at_someone_elses_run_quits_without_asking(tmp_
     assert alive(pid)
 
 
+async def test_the_wall_and_a_read_only_console_watch_a_run_and_cannot_stop_it(
+    tmp_path, slow_runner
+):
+    _, pid = slow_runner(tmp_path)
+    wall, _, _ = demo_app(state_dir=str(tmp_path), display=True)
+    async with wall.run_test(size=(200, 50)) as pilot:
+        await pilot.pause()
+        assert not isinstance(wall.screen, ProgressScreen)  # the wall shows the bar only
+        assert "▶ rollback by bolt, step 2/3 (Restart the API container), since" in text(wall)
+        assert "a: watch" not in text(wall)
+    watcher, _, _ = demo_app(state_dir=str(tmp_path), read_only=True)
+    async with watcher.run_test(size=(130, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(watcher.screen, ProgressScreen)  # attached at start
+        await pilot.press("x")
+        for _ in range(5):
+            await pilot.pause()
+        assert not isinstance(watcher.screen, QuestionModal)  # not even asked
+        assert isinstance(watcher.screen, ProgressScreen) and "[started]" in text(watcher)
+    assert not list(tmp_path.glob("*.abort"))  # nothing was sent to the runner
+    assert ActionLock(str(tmp_path / "actions.lock")).holder() is not None
+    assert alive(pid)
+
+
 def test_after_a_reboot_the_audit_logs_unfinished_run_is_recorded(tmp_path):
     # The lock's record went with /run; the audit log still ends on a bare `started`.
     audit = AuditLog(str(tmp_path / "audit.jsonl"), who="bolt", run="20260423T141400-abcdef")
