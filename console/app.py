@@ -36,6 +36,7 @@ from textual.notifications import SeverityLevel
 from textual.widgets import Footer, Static
 
 from console import kinds
+from console.actions.runner import InProcessRunner, Runner
 from console.alerting import AlertTracker, Tracked, needs_banner
 from console.app_actions import RemediationMixin
 from console.app_recording import RecordingMixin
@@ -100,6 +101,13 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         ),
         Binding("r", "refresh_now", "Poll now", show=False, tooltip="poll every source now"),
         Binding(
+            "a",
+            "attach",
+            "Watch action",
+            show=False,
+            tooltip="watch the running (or last) action: live progress, any console's",
+        ),
+        Binding(
             "slash",
             "filter_containers",
             "Filter containers",
@@ -134,7 +142,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
             "B",
             "remediate('db_restore')",
             "DB restore",
-            tooltip="database restore (4.5), guided: two names, restore by hand, verify",
+            tooltip="guided DB restore (4.5): by hand, verified",
         ),
     ]
 
@@ -153,6 +161,8 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         display: bool = False,
         end_process: bool = False,
         recorder: Recorder | None = None,
+        runner: Runner | None = None,
+        log_file: str | None = None,
         terminal: Terminal | None = None,
     ) -> None:
         super().__init__()
@@ -183,7 +193,12 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         self.control = control
         self.audit = AuditLog(config.audit.path)
         self.lock = ActionLock(config.actions.lock_path)
-        self.running_action: str | None = None
+        self.running_action: str | None = None  # being prepared here (or run here: the demo)
+        # Who executes a confirmed plan: a runner process (live), or this console (the demo).
+        self.runner = runner or InProcessRunner(clock.now, config.launch.zone)
+        self.log_file = log_file  # the runner process logs where this console does
+        self._run_local: set[str] = set()  # runs in this process (the demo)
+        self._run_started: set[str] = set()  # runs this console handed to a runner
         self.alert_tracker = AlertTracker()
         self.launch_state = self._load_launch_state()
         # Nothing polled yet: the first judgement says so (waiting for the first readings).
@@ -262,6 +277,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(self.config.launch.name, self.mode, self.detail, self.read_only)
         yield Static("", id="banner")
+        yield Static("", id="runbar")
         with Horizontal(id="top"):
             yield CountdownPane("Countdown", id="countdown")
             yield BigClock(id="bigclock")
@@ -292,6 +308,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         self._apply_size(self.size.width, self.size.height)
         # The first frame (countdown, empty panes) before the first poll ends.
         self.refresh_panes()
+        self._start_following()  # a run going on (from any console): the bar, and attach
         if self.live:
             self.poller.start()
             self._tick_clock()
@@ -305,6 +322,7 @@ class LaunchConsole(RemediationMixin, RunbookMixin, RecordingMixin, App[None]):
         ~150 ms each, a third of the idle console's CPU."""
         gc.collect()
         gc.freeze()
+        gc.enable()  # the command line turned it off for the start (console.cli)
 
     def on_resize(self, event: Resize) -> None:
         self._apply_size(event.size.width, event.size.height)

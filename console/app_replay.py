@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
+from console.actions.runs import RunView, view_from_lines
 from console.app import LaunchConsole
 from console.launchday import LaunchState
 from console.readings import ContainersReading
@@ -28,6 +29,7 @@ from console.terminal import Terminal
 from console.text import clean
 from console.timeline import wall
 from widgets.containers import ContainersPane, container_rows
+from widgets.progress import ProgressScreen
 from widgets.replaybar import ReplayBar, ReplayPosition
 
 MAX_SPEED = 3600.0
@@ -201,7 +203,23 @@ class ReplayConsole(LaunchConsole):
         self.alert_tracker = replayer.tracker()
         self._containers_as_shown()
         self.refresh_panes()
+        self._replay_run = self._run_at(t)
+        self._show_run_bar(self._replay_run)
         self.show_replay_clock()
+
+    def _run_at(self, t: float) -> RunView | None:
+        """The run bar as it stood then: the last run's audit lines recorded up to `t`."""
+        r = self.replayer
+        events = r.recording.events("audit", until=r.position, session=r.session.id)
+        return view_from_lines([(e.t, e.data) for e in events])
+
+    def action_attach(self) -> None:
+        """`a`: the replayed run's progress as it stood then (never the host's own runs)."""
+        view = getattr(self, "_replay_run", None)
+        if view is None:
+            self.notify("No action had run by this point of the recording.")
+            return
+        self.push_screen(ProgressScreen(view, self.config.launch.zone, read_only=True))
 
     def _containers_as_shown(self) -> None:
         """The containers pane's CPU and memory pass through hysteresis fed at each redraw:

@@ -9,6 +9,7 @@ log file.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -124,6 +125,12 @@ def _main(argv: Sequence[str] | None) -> int:
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     command: ModuleType = args.module
+    if args.command in (None, "check"):
+        # Start-up makes hundreds of thousands of objects (Textual, pydantic, the clients) and
+        # the collector walks them all, again and again, while the first frame waits: off
+        # until the console has started (it then collects and freezes them, see
+        # LaunchConsole._settle_memory); `check` and `--once` end before it matters.
+        gc.disable()
     log_path = logs.setup(args.log_file, args.debug)
     try:
         return command.run(args)

@@ -14,6 +14,13 @@ The lock file is a target for local users, so (docs/security.md):
   file claims; a lock that cannot be opened or read is a refusal that names the path, never a
   crash (`holder()` does not raise).
 
+The file holds a JSON record: who holds it and since when, and whatever the holder adds (a run's
+id, steps and generation: console.actions.runs). The record outlives its holder (`release` may
+leave a final one), so that the next console learns how the last run ended and whether another
+run happened since it previewed a plan; whether the lock is *held* is only ever the kernel's word.
+Lookers-on probe with a shared flock, so that consoles watching a run never block each other, and
+`acquire` retries for a moment, so that it is never refused because a looker was probing.
+
 Only the standard library: a second user's test runs this module with the system Python.
 
 Hand-written on fcntl.flock rather than a library (filelock, portalocker): those add little
@@ -29,12 +36,13 @@ import os
 import pwd
 import stat
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SHARED_DIR = "/run/launch-console"
 LOCK_NAME = "actions.lock"
 MODE = 0o660
-MAX_HOLDER_BYTES = 4096
+MAX_HOLDER_BYTES = 65536
+ACQUIRE_RETRY = 0.25  # seconds: a looker's shared probe lasts microseconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +56,8 @@ class Holder:
     kernel_user: str | None = None
     # Set when the lock cannot be used at all: the sentence to show, naming the path.
     problem: str = ""
+    # Everything the file says (the holder's own fields included); empty when unreadable.
+    record: dict = field(default_factory=dict, compare=False)
 
     def describe(self, now: float | None = None) -> str:
         if self.problem:
@@ -147,6 +157,8 @@ def _kernel_holder(st: os.stat_result) -> tuple[int, str] | None:
         # "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; waiters are marked "->".
         if "->" in fields or len(fields) < 6 or fields[1] != "FLOCK":
             continue
+        if fields[3] != "WRITE":
+            continue  # a looker's shared probe, not a holder
         if fields[5].lower() == want.lower() and fields[4].isdigit():
             pid = int(fields[4])
             try:
@@ -234,12 +246,27 @@ class ActionLock:
 
     # --- who holds it -------------------------------------------------------------------------
 
+    @staticmethod
+    def _record(fd: int) -> dict:
+        """What the file says, or {} (empty, garbage, or being rewritten just now: a rewrite is
+        a few microseconds, so a record that does not parse is read again a few times)."""
+        for attempt in range(4):
+            try:
+                raw = os.pread(fd, MAX_HOLDER_BYTES, 0)
+                data = json.loads(raw) if raw.strip() else {}
+                return data if isinstance(data, dict) else {}
+            except OSError:
+                return {}
+            except ValueError:
+                if attempt < 3:
+                    time.sleep(0.005)
+        return {}
+
     def _read(self, fd: int, st: os.stat_result) -> Holder:
         kernel = _kernel_holder(st)
         kpid, kuser = kernel if kernel else (None, None)
+        data = self._record(fd)
         try:
-            raw = os.pread(fd, MAX_HOLDER_BYTES, 0)
-            data = json.loads(raw or b"{}")
             return Holder(
                 str(data["operator"]),
                 str(data["action"]),
@@ -247,40 +274,64 @@ class ActionLock:
                 int(data["pid"]),
                 kpid,
                 kuser,
+                record=data,
             )
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             # Being written just now, or not ours to trust: the kernel's word is what we have.
-            return Holder("someone", "an action", 0.0, 0, kpid, kuser)
+            return Holder("someone", "an action", 0.0, 0, kpid, kuser, record=data)
 
     def holder(self) -> Holder | None:
         """Who holds the lock now, or None if nobody does. Never raises: a lock that cannot be
         used comes back as a Holder whose `problem` says why, naming the path."""
+        return self.peek()[0]
+
+    def peek(self) -> tuple[Holder | None, dict]:
+        """(who holds the lock, or None; the record in the file, held or not). Never raises.
+        When we hold it ourselves, the holder is us."""
+        if self._fd is not None:
+            fd = self._fd
+            holder = self._read(fd, os.fstat(fd))
+            return holder, holder.record
         try:
             opened = self._open(create=False)
         except LockUnusable as exc:
-            return Holder("", "", 0.0, 0, problem=str(exc))
+            return Holder("", "", 0.0, 0, problem=str(exc)), {}
         except OSError as exc:  # anything else the file system says
-            return Holder("", "", 0.0, 0, problem=f"action lock {self.path}: {exc.strerror}")
+            problem = f"action lock {self.path}: {exc.strerror}"
+            return Holder("", "", 0.0, 0, problem=problem), {}
         if opened is None:
-            return None
+            return None, {}
         fd, st = opened
         try:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                # Shared: two lookers never block each other (nor, for long, a holder-to-be).
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:
-                return self._read(fd, st)
+                holder = self._read(fd, st)
+                return holder, holder.record
             except OSError as exc:
-                return Holder("", "", 0.0, 0, problem=f"action lock {self.path}: {exc.strerror}")
+                problem = f"action lock {self.path}: {exc.strerror}"
+                return Holder("", "", 0.0, 0, problem=problem), {}
+            record = self._record(fd)
             fcntl.flock(fd, fcntl.LOCK_UN)
-            return None
+            return None, record
         finally:
             os.close(fd)
 
+    def record(self) -> dict:
+        """The record in the file (the last holder's, when nobody holds it); {} if none."""
+        return self.peek()[1]
+
     # --- taking and giving back ---------------------------------------------------------------
 
-    def acquire(self, operator: str, action: str) -> None:
-        """Hold the lock and write who holds it. Raises ActionBusy (held by someone else) or
-        LockUnusable (unsafe, out of reach); nothing is written to a lock we do not hold."""
+    def acquire(
+        self, operator: str, action: str, extra: dict | None = None, *, keep: bool = False
+    ) -> dict:
+        """Hold the lock and write who holds it (with `extra`'s fields); returns the record the
+        file held before (the last holder's). `keep`: hold it but leave the record as it is,
+        to be written with `write` once the holder has read the last one and decided. Raises
+        ActionBusy (held by someone else) or LockUnusable (unsafe, out of reach); nothing is
+        written to a lock we do not hold."""
         if self._fd is not None:
             fd = self._fd
             raise ActionBusy(self._read(fd, os.fstat(fd)))
@@ -298,30 +349,55 @@ class ActionLock:
         opened = self._open(create=True)
         assert opened is not None
         fd, st = opened
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = self._read(fd, st)
-            os.close(fd)
-            raise ActionBusy(holder) from None
-        except OSError as exc:
-            os.close(fd)
-            raise LockUnusable(f"cannot lock {self.path}: {exc.strerror}") from None
-        info = {"operator": operator, "action": action, "since": time.time(), "pid": os.getpid()}
-        try:
-            # Only now, held: a lock we do not hold is never truncated or written.
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, json.dumps(info).encode(), 0)
-        except OSError:
-            pass  # a full disk: the lock is held all the same; the kernel names the holder
+        deadline = time.monotonic() + ACQUIRE_RETRY
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.01)  # perhaps only a looker's probe
+                    continue
+                holder = self._read(fd, st)
+                os.close(fd)
+                raise ActionBusy(holder) from None
+            except OSError as exc:
+                os.close(fd)
+                raise LockUnusable(f"cannot lock {self.path}: {exc.strerror}") from None
+        previous = self._record(fd)
         self._fd = fd
+        if not keep:
+            self.write(
+                {
+                    **(extra or {}),
+                    "operator": operator,
+                    "action": action,
+                    "since": time.time(),
+                    "pid": os.getpid(),
+                }
+            )
+        return previous
 
-    def release(self) -> None:
+    def write(self, record: dict) -> None:
+        """Replace the record (held only: a lock we do not hold is never truncated or written).
+        A full disk costs the record, never the lock: the kernel still names the holder."""
+        if self._fd is None:
+            raise LockError(f"the action lock {self.path} is not held here")
+        data = json.dumps(record).encode()
+        with contextlib.suppress(OSError):
+            os.pwrite(self._fd, data, 0)
+            os.ftruncate(self._fd, len(data))
+
+    def release(self, final: dict | None = None) -> None:
+        """Give the lock back, leaving `final` as the record (else an empty file)."""
         if self._fd is None:
             return
+        if final is not None:
+            self.write(final)
         fd, self._fd = self._fd, None
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
+        if final is None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
         with contextlib.suppress(OSError):
             fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)

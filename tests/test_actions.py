@@ -7,9 +7,13 @@ from console.actions.plan import Plan, Step, execute
 from console.audit import AuditLog
 from console.clock import SimClock
 from console.lock import ActionBusy, ActionLock
-from tests.helpers import LAUNCH, demo_app
+from tests.helpers import LAUNCH, demo_app, screen_lines
 from widgets.confirm import ConfirmModal
 from widgets.progress import ProgressScreen
+
+
+def screen_text(app) -> str:
+    return "\n".join(screen_lines(app))
 
 
 def audit_lines(app) -> list[dict]:
@@ -58,7 +62,8 @@ async def test_y_confirms_and_every_step_is_audited(tmp_path):
         await open_modal(pilot, "P")
         await pilot.press("y")
         screen = await finish(pilot)
-        assert screen.plan.ok and screen.plan.steps[0].status == "ok"
+        assert screen.view.ok and screen.view.steps[0].status == "ok"
+        assert "Done" in screen_text(app) and "every step verified" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
         # The key now offers the opposite: resume.
@@ -93,10 +98,10 @@ async def test_rollback_needs_the_typed_word(tmp_path):
         assert not app.screen.query_one("#confirm").disabled
         await pilot.press("enter")
         screen = await finish(pilot)
-        assert [s.status for s in screen.plan.steps] == ["ok", "ok", "ok", "ok"], [
-            (s.title, s.detail) for s in screen.plan.steps
+        assert [s.status for s in screen.view.steps] == ["ok", "ok", "ok", "ok"], [
+            (s.title, s.detail) for s in screen.view.steps
         ]
-        assert "ROLLBACK INITIATED" in screen.plan.result[0]
+        assert "ROLLBACK INITIATED" in screen_text(app)
     kinds = [(e.kind, e.target) for e in stack.events]
     assert kinds == [
         ("signal", "api-api-1"),
@@ -228,15 +233,16 @@ async def test_guided_restore_waits_for_the_person_and_needs_two_names(tmp_path)
             await pilot.pause()
             if (
                 isinstance(app.screen, ProgressScreen)
-                and app.screen.plan.steps[1].status == "started"
+                and app.screen.view.steps[1].status == "started"
             ):
                 break
         progress = app.screen
-        assert [s.status for s in progress.plan.steps] == ["ok", "started", "pending", "pending"]
+        assert [s.status for s in progress.view.steps] == ["ok", "started", "pending", "pending"]
+        assert "waiting for the person restoring" in screen_text(app)
         assert not stack.scraper_running(clock.now())  # ingestion stopped while a person restores
         await pilot.press("d")
         await finish(pilot)
-        assert [s.status for s in progress.plan.steps] == ["ok", "ok", "ok", "ok"]
+        assert [s.status for s in progress.view.steps] == ["ok", "ok", "ok", "ok"]
     assert stack.scraper_running(clock.now())
     details = [r["detail"] for r in audit_lines(app) if r["status"] == "planned"]
     assert all("authorised by Rex" in d for d in details)

@@ -113,15 +113,19 @@ class ConfirmModal(ModalScreen[bool]):
     def on_key(self, event: Key) -> None:
         # Typing the confirm word goes to its field even while Cancel has the focus (which it
         # keeps for Enter): ROLLBACK typed straight away just works; y and n keep their meaning.
+        # A printable key that reaches the dialog was not taken by the field (the field stops
+        # what it types): it goes in now, whatever has the focus by the time it got here. (A
+        # burst — fast typing over SSH, a paste — is routed to Cancel key by key while the focus
+        # moves to the field; deciding by the focus at this point dropped all but the first.)
         word_input = self.query("#word")
         typed = event.is_printable and event.character and event.key not in ("y", "n")
         if self.plan.confirm_word and word_input and typed:
             field = word_input.first(Input)
             if not field.has_focus:
                 field.focus()
-                field.insert_text_at_cursor(event.character)
-                event.stop()
-                event.prevent_default()
+            field.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
 
     def action_scroll_plan(self, pages: int) -> None:
         plan = self.query_one("#plan", VerticalScroll)

@@ -1,7 +1,9 @@
 """The runbook's Section 4 remediations as plans (rollback, disk clean-up, restart, ingestion).
 
 A plan is built from the config and a `Control`; building one changes nothing (the disk
-clean-up reads the file system to preview exactly which files would go).
+clean-up reads the file system to preview exactly which files would go). Each plan carries the
+request that rebuilds exactly it (`plan_from_request`): the console previews a plan, and the
+runner process that executes it builds its own from the same request, over its own control.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from console.actions import silence
-from console.actions.plan import Plan, Step
+from console.actions.plan import Aborted, Plan, Step
 from console.audit import operator
 from console.config import Config
-from console.control import Control
+from console.control import CleanupPreview, Control
 from console.durations import format_duration
 from console.rules import size
 
@@ -171,6 +174,7 @@ def rollback(config: Config, control: Control, now: float, reason: str = "") -> 
     ]
     plan.preview = ["Then: the 'ROLLBACK INITIATED' post (runbook 4.2), ready to copy."]
     plan.result = [rollback_post(config, reason, now)]
+    plan.request = {"action": "rollback", "now": now, "reason": reason}
     return plan
 
 
@@ -186,7 +190,9 @@ def rollback_post(config: Config, reason: str, now: float) -> str:
 
 
 def restart_api(config: Config, control: Control) -> Plan:
-    return Plan("restart_api", "Restart API (Appendix A)", [_restart_api(config, control)])
+    plan = Plan("restart_api", "Restart API (Appendix A)", [_restart_api(config, control)])
+    plan.request = {"action": "restart_api"}
+    return plan
 
 
 async def ingestion(config: Config, control: Control) -> Plan:
@@ -194,21 +200,29 @@ async def ingestion(config: Config, control: Control) -> Plan:
     name = config.docker.scraper
     info = await control.container(name)
     if info.state == "running":
-        return Plan(
+        plan = Plan(
             "pause_ingestion",
             "Pause ingestion (runbook 4.3 step 2)",
             [_stop_scraper(config, control)],
         )
+    else:
+        plan = Plan(
+            "resume_ingestion",
+            "Resume ingestion (runbook 4.5 step 5)",
+            [_start_scraper(config, control, "start_scraper", "Resume the US scraper")],
+        )
+    # Rebuilt, it reads the scraper's state again: a plan that flipped meanwhile is refused.
+    plan.request = {"action": "ingestion"}
+    return plan
 
-    return Plan(
-        "resume_ingestion",
-        "Resume ingestion (runbook 4.5 step 5)",
-        [_start_scraper(config, control, "start_scraper", "Resume the US scraper")],
-    )
 
-
-async def disk_cleanup(config: Config, control: Control) -> Plan:
-    preview = await control.cleanup_preview()
+async def disk_cleanup(
+    config: Config, control: Control, preview: CleanupPreview | None = None
+) -> Plan:
+    """`preview`: the files a console previewed (a runner deletes exactly those, each checked
+    again just before: console.control.files), else the workspace is read now."""
+    if preview is None:
+        preview = await control.cleanup_preview()
     used0, total = await control.disk()
     lines = [f"disk {config.host.disk_path}: {100 * used0 / total:.1f}% of {size(total)} used"]
     lines.append(f"largest under {config.host.workspace}:")
@@ -282,7 +296,9 @@ async def disk_cleanup(config: Config, control: Control) -> Plan:
             verify_disk,
         )
     )
-    return Plan("disk_cleanup", "Disk clean-up (runbook 4.4)", steps, preview=lines)
+    plan = Plan("disk_cleanup", "Disk clean-up (runbook 4.4)", steps, preview=lines)
+    plan.request = {"action": "disk_cleanup", "preview": preview}
+    return plan
 
 
 async def db_restore(config: Config, control: Control, operator: str, authoriser: str) -> Plan:
@@ -300,10 +316,23 @@ async def db_restore(config: Config, control: Control, operator: str, authoriser
         lines.append("  none found: STOP and page Bolt (runbook 1.3)")
     lines.append(f"restore: {config.actions.restore_command}")
     done = asyncio.Event()
+    plan = Plan("db_restore", ACTIONS["db_restore"], [], confirm_word="RESTORE", preview=lines)
+    stopped = plan.stop_requested
 
     async def wait_for_person():
-        await done.wait()
-        return f"restore reported done by {operator}"
+        # Until a console says it is done (`d`), or the run is stopped on purpose.
+        waits = {asyncio.ensure_future(done.wait()), asyncio.ensure_future(stopped.wait())}
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+        if not done.is_set():
+            raise Aborted(
+                "aborted while waiting for the restore by hand: not confirmed done; "
+                "ingestion stays stopped, the count not verified"
+            )
+        return f"restore reported done by {plan.done_by or operator}"
 
     async def count():
         return f"{await control.product_count():,} products"
@@ -335,9 +364,10 @@ async def db_restore(config: Config, control: Control, operator: str, authoriser
     ]
     for step in steps:
         step.call += f"  [authorised by {authoriser}]"
-    plan = Plan("db_restore", ACTIONS["db_restore"], steps, confirm_word="RESTORE", preview=lines)
+    plan.steps = steps
     plan.done_by_hand = done
-    return plan
+    plan.request = {"action": "db_restore", "operator": operator, "authoriser": authoriser}
+    return with_silence(plan, config, control)
 
 
 async def build_plan(name: str, config: Config, control: Control, now: float) -> Plan:
@@ -383,3 +413,24 @@ def with_silence(plan: Plan, config: Config, control: Control) -> Plan:
     if silence.wanted(config, plan.action):
         plan.steps.insert(0, silence.silence_step(config, control, plan.action, operator()))
     return plan
+
+
+async def plan_from_request(request: dict[str, Any], config: Config, control: Control) -> Plan:
+    """The plan a request describes (`Plan.request`), built anew over `control` (the same
+    steps, the engines and the silence included, as the console previewed)."""
+    name = request.get("action")
+    if name == "rollback":
+        plan = rollback(config, control, float(request["now"]), str(request.get("reason", "")))
+    elif name == "disk_cleanup":
+        plan = await disk_cleanup(config, control, request.get("preview"))
+    elif name == "db_restore":
+        plan = await db_restore(
+            config, control, str(request["operator"]), str(request["authoriser"])
+        )
+        # db_restore adds its own silence step (first): the engines go on the steps after it.
+        return await with_hosts(plan, config, control)
+    elif name in ("restart_api", "ingestion"):
+        return await build_plan(name, config, control, 0.0)
+    else:
+        raise ValueError(f"unknown action {name!r}")
+    return with_silence(await with_hosts(plan, config, control), config, control)

@@ -207,6 +207,11 @@ def make_app(config: Config, args: argparse.Namespace, state_dir: str | None = N
     recorder = _recorder(config, args, clock, mode, detail)
     terminal = options.terminal(args)
     log.info("terminal: %s", terminal.describe())
+    runner = None  # the demo's stack is in this process: its runs are too (InProcessRunner)
+    if not args.demo:
+        from console.actions.runner import ProcessRunner
+
+        runner = ProcessRunner(config)  # each confirmed plan in a detached process of its own
     return LaunchConsole(
         config,
         sources,
@@ -219,6 +224,8 @@ def make_app(config: Config, args: argparse.Namespace, state_dir: str | None = N
         control=None if args.read_only or args.display else make_control(),
         end_process=True,  # nothing hung may keep the process once the console has closed
         recorder=recorder,
+        runner=runner,
+        log_file=getattr(args, "log_file", None),
         terminal=terminal,
     )
 

@@ -97,9 +97,15 @@ class PromQL:
         await self._client.aclose()
 
 
-def from_config(url: str, auth_header_env: str, ca_file: str, timeout: float) -> PromQL:
-    """A client for the [prometheus] table. A named auth variable that is not set raises
-    ValueError (the source turns it into its error reading, every poll, naming the variable)."""
-    headers = auth_headers(auth_header_env)
+def from_config(
+    url: str, auth_header_env: str, ca_file: str, timeout: float
+) -> tuple[PromQL, str | None]:
+    """A client for the [prometheus] table, and the problem that keeps it from being asked: a
+    named auth variable that is not set (the source gives it as its error reading, every poll,
+    naming the variable, instead of asking without the header)."""
+    try:
+        headers = auth_headers(auth_header_env)
+    except ValueError as exc:
+        return PromQL(url, timeout=timeout), f"ERROR: {exc}"
     verify = ssl_context(ca_file) if url.startswith("https:") else True
-    return PromQL(url, timeout=timeout, headers=headers, verify=verify)
+    return PromQL(url, timeout=timeout, headers=headers, verify=verify), None

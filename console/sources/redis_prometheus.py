@@ -20,7 +20,7 @@ from console.clock import Clock
 from console.config import Config
 from console.readings import RedisReading
 from console.sources.base import describe
-from console.sources.promql import PromQL, from_config
+from console.sources.promql import from_config
 
 # reading figure -> PromQL over the exporter's series ($s: the label matchers).
 QUERIES = {
@@ -47,13 +47,9 @@ class PrometheusRedisSource:
         self.queries = {
             figure: q.replace("$s", matchers).replace("$w", window) for figure, q in QUERIES.items()
         }
-        timeout = config.poll.redis.timeout
-        self._problem: str | None = None
-        try:
-            self.client = from_config(prom.url, prom.auth_header_env, prom.ca_file, timeout)
-        except ValueError as exc:
-            self._problem = f"ERROR: {exc}"
-            self.client = PromQL(prom.url, timeout=timeout)
+        self.client, self._problem = from_config(
+            prom.url, prom.auth_header_env, prom.ca_file, config.poll.redis.timeout
+        )
 
     async def read(self) -> RedisReading:
         now = self.clock.now()

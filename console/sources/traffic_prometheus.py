@@ -15,7 +15,7 @@ from console.clock import Clock
 from console.config import Config
 from console.readings import PromTrafficReading
 from console.sources.base import describe
-from console.sources.promql import PromQL, from_config
+from console.sources.promql import from_config
 
 # reading field -> the [prometheus.queries] key
 FIELDS = {
@@ -36,14 +36,9 @@ class PrometheusTrafficSource:
         self.clock = clock
         prom = config.prometheus
         self.queries = {field: prom.query(key) for field, key in FIELDS.items()}
-        self._problem: str | None = None
-        try:
-            self.client = from_config(
-                prom.url, prom.auth_header_env, prom.ca_file, config.poll.traffic.timeout
-            )
-        except ValueError as exc:
-            self._problem = f"ERROR: {exc}"
-            self.client = PromQL(prom.url, timeout=config.poll.traffic.timeout)
+        self.client, self._problem = from_config(
+            prom.url, prom.auth_header_env, prom.ca_file, config.poll.traffic.timeout
+        )
 
     async def read(self) -> PromTrafficReading:
         now = self.clock.now()

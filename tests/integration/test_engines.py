@@ -149,3 +149,26 @@ async def test_the_plan_names_the_engine_before_it_is_confirmed(fleet_config, ed
         await control.close()  # the app closes it too; closing twice is harmless
     audit = (tmp_path / "audit.jsonl").read_text()
     assert '"cancelled"' in audit and "restart_api" in audit
+
+
+async def test_the_runners_own_plan_names_the_engines_as_the_preview_did(fleet_config, edge):
+    """A runner process rebuilds the confirmed plan from its request over its own control:
+    with several engines its steps name the engines too, so the rebuild is the plan previewed
+    (else every rollback would be refused as 'changed', or run steps the person never saw)."""
+    from console.actions.runbook import plan_from_request
+
+    config = fleet_config.model_copy(
+        update={"docker": fleet_config.docker.model_copy(update={"api": "api-api-2"})}
+    )
+    console, runner = LiveControl(config), LiveControl(config)
+    try:
+        request = {"action": "rollback", "now": time.time(), "reason": ""}
+        previewed = await plan_from_request(request, config, console)
+        rebuilt = await plan_from_request(previewed.request, config, runner)
+    finally:
+        await console.close()
+        await runner.close()
+    restart = next(s for s in rebuilt.steps if s.id == "restart_api")
+    assert restart.target == "api-api-2 on edge"
+    assert restart.call.endswith("[engine edge]")
+    assert rebuilt.signature == previewed.signature
